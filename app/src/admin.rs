@@ -1,0 +1,28 @@
+//! Administration: users and departments.
+
+pub mod departments;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet};
+
+use crate::i18n::*;
+
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Title text=move || t_string!(i18n, admin.title).to_string() />
+        <section class="page">
+            <header class="page-head">
+                <h1>{t!(i18n, admin.title)}</h1>
+            </header>
+            <nav class="tabs" aria-label=move || t_string!(i18n, admin.tabs).to_string()>
+                <A href="/admin/users">{t!(i18n, admin.users)}</A>
+                <A href="/admin/departments">{t!(i18n, admin.departments)}</A>
+            </nav>
+            <Outlet />
+        </section>
+    }
+}

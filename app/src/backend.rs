@@ -1,0 +1,78 @@
+//! Server-side helpers for server functions: the database, the caller's identity, the
+//! clock and the HTTP status of a failed call. Native only.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+use shared::AppError;
+use shared::access::Actor;
+use shared::user::UserView;
+
+/// Session key holding the signed-in user's id.
+pub const SESSION_USER_ID: &str = "user_id";
+/// Session key holding the sign-in time (Unix seconds), for the absolute timeout.
+pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
+
+/// Application state handed to server functions through Leptos context.
+#[derive(Clone, Debug)]
+pub struct ServerContext {
+    pub db: DatabaseConnection,
+}
+
+/// The signed-in user of this request, resolved once by the server's middleware.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub actor: Actor,
+    pub user: UserView,
+}
+
+pub fn db() -> Result<DatabaseConnection, AppError> {
+    use_context::<ServerContext>()
+        .map(|ctx| ctx.db)
+        .ok_or(AppError::Internal)
+}
+
+/// The caller, or `Unauthenticated`.
+pub fn identity() -> Result<Identity, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Identity>().cloned())
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The caller's network address, for the sign-in throttle.
+pub fn client_address() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+pub async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "no session layer");
+            AppError::Internal
+        })
+}
+
+#[expect(clippy::disallowed_methods, reason = "server functions are adapters")]
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Passes a result through, giving a failed call the error's HTTP status (a 4xx also keeps
+/// the session layer saving the session).
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result
+        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(err.status())
+    {
+        response.set_status(status);
+    }
+    result
+}

@@ -1,0 +1,67 @@
+//! Domain errors shown to people: the localised message next to the action that failed.
+
+use leptos::prelude::*;
+use shared::error::{Entity, Field, Rule};
+use shared::AppError;
+
+use crate::i18n::*;
+
+fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
+    match field {
+        Field::Name => t_string!(i18n, fields.name).to_string(),
+        Field::Email => t_string!(i18n, fields.email).to_string(),
+        Field::Password => t_string!(i18n, fields.password).to_string(),
+        Field::Role => t_string!(i18n, fields.role).to_string(),
+        Field::Locale => t_string!(i18n, fields.locale).to_string(),
+        Field::Departments => t_string!(i18n, fields.departments).to_string(),
+        Field::Head => t_string!(i18n, fields.head).to_string(),
+        Field::Active => t_string!(i18n, fields.active).to_string(),
+    }
+}
+
+/// The message for an error in the current language.
+pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> String {
+    match err {
+        AppError::Unauthenticated => t_string!(i18n, errors.unauthenticated).to_string(),
+        AppError::InvalidCredentials => t_string!(i18n, errors.invalid_credentials).to_string(),
+        AppError::RateLimited { retry_after_secs } => {
+            t_string!(i18n, errors.rate_limited, seconds = *retry_after_secs).to_string()
+        }
+        AppError::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
+        AppError::NotFound { entity: Entity::User | Entity::Department } => {
+            t_string!(i18n, errors.not_found).to_string()
+        }
+        AppError::Duplicate { field, .. } => {
+            t_string!(i18n, errors.duplicate, field = field_label(i18n, *field)).to_string()
+        }
+        AppError::Validation { field, rule } => {
+            let field = field_label(i18n, *field);
+            match rule {
+                Rule::Required => t_string!(i18n, errors.required, field).to_string(),
+                Rule::TooShort { min } => t_string!(i18n, errors.too_short, field, min = *min).to_string(),
+                Rule::TooLong { max } => t_string!(i18n, errors.too_long, field, max = *max).to_string(),
+                Rule::InvalidEmail => t_string!(i18n, errors.invalid_email).to_string(),
+                Rule::UnknownValue => t_string!(i18n, errors.unknown_value, field).to_string(),
+                Rule::NotOnYourself => t_string!(i18n, errors.not_on_yourself, field).to_string(),
+            }
+        }
+        AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),
+        AppError::Internal => t_string!(i18n, errors.internal).to_string(),
+        AppError::Transport(_) => t_string!(i18n, errors.transport).to_string(),
+    }
+}
+
+/// An error line under a form; renders nothing while there is no error.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        error.get().map(|err| {
+            view! {
+                <p class="form-error" role="alert">
+                    {error_message(i18n, &err)}
+                </p>
+            }
+        })
+    }
+}

@@ -1,0 +1,19 @@
+//! The database schema, one file per change. Every migration runs on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_org;
+mod m20261123_000002_create_sessions;
+
+/// Applies every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_org::Migration),
+            Box::new(m20261123_000002_create_sessions::Migration),
+        ]
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the build tools Konveyer needs, skipping what is already there.
+# Usage: scripts/ensure-tools.sh [build|test]
+#   build: wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   test:  the above plus Debian's Chromium and the end2end npm packages
+set -euo pipefail
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130
+BINARYEN_VERSION=132.0.0
+TOOLS_DIR="${KONVEYER_TOOLS_DIR:-$HOME/.cache/konveyer/tools}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODE="${1:-build}"
+
+log() { printf '\033[1;34m[konveyer]\033[0m %s\n' "$*" >&2; }
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 16 minutes on 2 cores, once)"
+  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
+  # Not --locked: its lockfile names a webpki-roots release the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# Debian's binaryen (wasm-opt 108) produces a wasm that fails to hydrate; npm's works.
+if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+  log "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) into $TOOLS_DIR"
+  mkdir -p "$TOOLS_DIR"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ "$MODE" = "test" ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Chromium from Debian's packages"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+  fi
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+    log "installing the end2end npm packages"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  fi
+fi

@@ -1,0 +1,187 @@
+//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user.
+
+use std::io::{IsTerminal, Read};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use leptos::config::LeptosOptions;
+use migrations::{Migrator, MigratorTrait};
+use rand::rngs::OsRng;
+use sea_orm::DatabaseConnection;
+use shared::access::Actor;
+use shared::department::service::list_departments;
+use shared::user::password::generate_password;
+use shared::user::{NewUser, Role, service as user_service};
+
+use crate::config::Config;
+use crate::{AppState, build_router, demo};
+
+#[derive(Debug, Parser)]
+#[command(name = "konveyer", version, about = "Konveyer CRM server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, load demo data on the first start, and serve (the default).
+    Serve {
+        /// Do not load demo data into an empty database.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo organisation into an empty database.
+    SeedDemo,
+    /// Add a user. The password is read from stdin when piped, otherwise generated and printed.
+    CreateUser {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// admin, manager, employee or restricted
+        #[arg(long, default_value = "employee")]
+        role: String,
+        /// Department name; repeat for several.
+        #[arg(long = "department")]
+        departments: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load().context("reading configuration")?;
+    match cli.command.unwrap_or(Command::Serve { no_demo: false }) {
+        Command::Serve { no_demo } => serve(config, !no_demo).await,
+        Command::Migrate => {
+            open_migrated(&config).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let db = open_migrated(&config).await?;
+            if demo::seed_demo(&db, &mut OsRng, now()).await.map_err(anyhow::Error::msg)? {
+                println!("Demo data loaded.{}", demo::sign_in_hint(&format!("http://{}", config.addr)));
+            } else {
+                println!("The database already has users; demo data not loaded.");
+            }
+            Ok(())
+        }
+        Command::CreateUser { name, email, role, departments } => {
+            let db = open_migrated(&config).await?;
+            create_user(&db, name, email, &role, &departments).await
+        }
+    }
+}
+
+#[expect(clippy::disallowed_methods, reason = "the command line is an adapter")]
+fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+}
+
+/// Connects and applies pending migrations, creating the data folder for SQLite.
+pub async fn open_migrated(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    }
+    let db = shared::db::connect(&url).await.context("connecting to the database")?;
+    Migrator::up(&db, None).await.context("migrating the database")?;
+    Ok(db)
+}
+
+async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
+    let db = open_migrated(&config).await?;
+    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.addr));
+    let seeded = load_demo && demo::seed_demo(&db, &mut OsRng, now()).await.map_err(anyhow::Error::msg)?;
+    if seeded {
+        tracing::info!("first start: demo data loaded");
+    }
+    let leptos_options = LeptosOptions::builder()
+        .output_name("konveyer")
+        .site_root(config.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build();
+    let state = AppState {
+        leptos_options,
+        db: db.clone(),
+        config: Arc::new(config.clone()),
+    };
+    tokio::spawn(sweep_expired_sessions(db.clone()));
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("listening on {}", config.addr))?;
+    println!("{}", demo::sign_in_hint(&url));
+    axum::serve(
+        listener,
+        build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")
+}
+
+/// Deletes expired sessions every ten minutes.
+async fn sweep_expired_sessions(db: DatabaseConnection) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(err) = shared::session::service::delete_expired_sessions(&db, now()).await {
+            tracing::warn!(error = %err, "could not delete expired sessions");
+        }
+    }
+}
+
+async fn create_user(
+    db: &DatabaseConnection,
+    name: String,
+    email: String,
+    role: &str,
+    department_names: &[String],
+) -> anyhow::Result<()> {
+    let Some(role) = Role::parse(role) else {
+        bail!("unknown role {role:?}: use admin, manager, employee or restricted");
+    };
+    let all = list_departments(db).await.map_err(anyhow::Error::msg)?;
+    let mut department_ids = Vec::new();
+    for wanted in department_names {
+        match all.iter().find(|d| d.name.eq_ignore_ascii_case(wanted)) {
+            Some(found) => department_ids.push(found.id),
+            None => bail!("no department named {wanted:?}"),
+        }
+    }
+    let stdin = std::io::stdin();
+    let (password, generated) = if stdin.is_terminal() {
+        (generate_password(&mut OsRng), true)
+    } else {
+        let mut input = String::new();
+        stdin.lock().read_to_string(&mut input).context("reading the password from stdin")?;
+        let password = input.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            (generate_password(&mut OsRng), true)
+        } else {
+            (password, false)
+        }
+    };
+    let user = user_service::create_user(
+        db,
+        &Actor::system(),
+        NewUser { name, email, role, department_ids, password: password.clone() },
+        &mut OsRng,
+        now(),
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("{} ({})", err, err.code()))?;
+    println!("Created user {} <{}> ({}).", user.name, user.email, user.role.as_str());
+    if generated {
+        println!("Password: {password}");
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Configuration from the environment, over an optional `konveyer.toml`, over defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything the server process can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// `sqlite://...` or `postgres://...`; defaults to `<data_dir>/konveyer.db`.
+    pub database_url: Option<String>,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The address users open, e.g. `https://crm.example.com`; https turns on Secure cookies.
+    pub public_url: Option<String>,
+    /// Minutes without a request after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in after which a session ends however active it is.
+    pub session_absolute_hours: i64,
+    /// Where the built site (wasm, js, css) is served from.
+    pub site_root: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            session_idle_minutes: 120,
+            session_absolute_hours: 12,
+            site_root: PathBuf::from("target/site"),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `konveyer.toml` (if present) and `KONVEYER_*` / `DATABASE_URL` variables.
+    pub fn load() -> Result<Config, Box<figment::Error>> {
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file("konveyer.toml"))
+            .merge(Env::prefixed("KONVEYER_"))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            // cargo-leptos tells the server where the site is and where to listen.
+            .merge(Env::raw().only(&["LEPTOS_SITE_ROOT"]).map(|_| "site_root".into()))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("konveyer.db").display())
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_point_at_the_embedded_database() {
+        let config = Config::default();
+        assert_eq!(config.database_url(), "sqlite://data/konveyer.db?mode=rwc");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KONVEYER_ADDR", "0.0.0.0:8080");
+            jail.set_env("DATABASE_URL", "postgres://db/crm");
+            jail.set_env("KONVEYER_PUBLIC_URL", "https://crm.example.com");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.addr.to_string(), "0.0.0.0:8080");
+            assert_eq!(config.database_url(), "postgres://db/crm");
+            assert!(config.secure_cookies());
+            Ok(())
+        });
+    }
+}

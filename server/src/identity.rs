@@ -1,0 +1,91 @@
+//! Who is making the request: resolves the session to an `Identity` once per request,
+//! enforces the absolute session timeout and sends signed-out page views to sign-in.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, Utc};
+use shared::user::UserId;
+use tower_sessions::Session;
+
+use app::backend::{Identity, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub async fn resolve_identity(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let identity = match identify(&state, &session).await {
+        Ok(identity) => identity,
+        Err(err) => return ApiError(err).into_response(),
+    };
+    let path = request.uri().path().to_owned();
+    if request.method() == Method::GET && is_page(&path) {
+        match (&identity, path.as_str()) {
+            (None, "/login") => {}
+            (None, _) => return Redirect::to("/login").into_response(),
+            (Some(_), "/" | "/login") => return Redirect::to("/board").into_response(),
+            (Some(_), _) => {}
+        }
+    }
+    if let Some(identity) = identity {
+        request.extensions_mut().insert(identity);
+    }
+    next.run(request).await
+}
+
+async fn identify(state: &AppState, session: &Session) -> Result<Option<Identity>, shared::AppError> {
+    let internal = |err: tower_sessions::session::Error| {
+        tracing::error!(error = %err, "session store");
+        shared::AppError::Internal
+    };
+    let Some(user_id) = session.get::<i32>(SESSION_USER_ID).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let signed_in_at = session.get::<i64>(SESSION_SIGNED_IN_AT).await.map_err(internal)?.unwrap_or(0);
+    #[expect(clippy::disallowed_methods, reason = "middleware is an adapter")]
+    let now = Utc::now();
+    let absolute = Duration::hours(state.config.session_absolute_hours);
+    let expired = now.timestamp() - signed_in_at > absolute.num_seconds();
+    let loaded = if expired {
+        None
+    } else {
+        shared::user::service::load_actor(&state.db, UserId(user_id)).await?
+    };
+    match loaded {
+        Some((actor, user)) => Ok(Some(Identity { actor, user })),
+        None => {
+            // Expired, deactivated or deleted: end the session on the server too.
+            session.flush().await.map_err(internal)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Page views are everything but the API, the built assets and files with an extension.
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_page;
+
+    #[test]
+    fn assets_and_api_are_not_pages() {
+        for page in ["/", "/login", "/board", "/admin/users"] {
+            assert!(is_page(page), "{page}");
+        }
+        for other in ["/api/sign_in", "/pkg/konveyer.wasm", "/healthz", "/favicon.ico"] {
+            assert!(!is_page(other), "{other}");
+        }
+    }
+}

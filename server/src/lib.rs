@@ -1,0 +1,73 @@
+//! The Konveyer server process: configuration, the HTTP router with its middleware,
+//! sessions, health, demo data and the command line.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod identity;
+pub mod security;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use app::backend::ServerContext;
+use app::{App, shell};
+use config::Config;
+use sessions::DbSessionStore;
+
+/// What every handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+}
+
+/// Builds the whole HTTP application: pages, server functions, health, middleware.
+pub fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = ServerContext {
+        db: state.db.clone(),
+    };
+    let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name("konveyer_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            state.config.session_idle_minutes,
+        )))
+        // Saving on every request moves the idle deadline forward.
+        .with_always_save(true);
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            identity::resolve_identity,
+        ))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(security::check_origin))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .with_state(state)
+}

@@ -1,0 +1,87 @@
+//! A tower-sessions store over our own `sessions` table: one implementation for SQLite
+//! and PostgreSQL, and a `user_id` column so a user's sessions can be ended together.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use shared::session::service::{self, StoredSession};
+use shared::user::UserId;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, Error};
+use tower_sessions::SessionStore;
+
+/// The session key holding the signed-in user's id.
+pub use app::backend::SESSION_USER_ID;
+
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    db: DatabaseConnection,
+}
+
+impl DbSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        DbSessionStore { db }
+    }
+}
+
+fn backend(err: shared::AppError) -> Error {
+    Error::Backend(err.to_string())
+}
+
+fn to_stored(record: &Record) -> session_store::Result<StoredSession> {
+    let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+    let expires_at = DateTime::<Utc>::from_timestamp(record.expiry_date.unix_timestamp(), 0)
+        .ok_or_else(|| Error::Encode("expiry out of range".into()))?;
+    let user_id = record
+        .data
+        .get(SESSION_USER_ID)
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|id| i32::try_from(id).ok())
+        .map(UserId);
+    Ok(StoredSession {
+        id: record.id.to_string(),
+        user_id,
+        data,
+        expires_at,
+    })
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A clash of 128-bit random ids is unlikely but handled: draw again.
+        loop {
+            if service::insert_session(&self.db, to_stored(record)?).await.map_err(backend)? {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        service::save_session(&self.db, to_stored(record)?).await.map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        #[expect(clippy::disallowed_methods, reason = "the session store is an adapter")]
+        let now = Utc::now();
+        let Some(stored) = service::load_session(&self.db, &id.to_string(), now).await.map_err(backend)? else {
+            return Ok(None);
+        };
+        let data: HashMap<String, serde_json::Value> =
+            serde_json::from_str(&stored.data).map_err(|e| Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(stored.expires_at.timestamp())
+            .map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        service::delete_session(&self.db, &id.to_string()).await.map_err(backend)
+    }
+}

@@ -1,0 +1,170 @@
+//! The one error type of the domain. Every variant has a stable code (API, never renamed)
+//! and a user-facing message; transports map it to a status in one place.
+
+use serde::{Deserialize, Serialize};
+
+/// Which input a validation error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Email,
+    Password,
+    Role,
+    Locale,
+    Departments,
+    Head,
+    Active,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Password => "password",
+            Field::Role => "role",
+            Field::Locale => "locale",
+            Field::Departments => "departments",
+            Field::Head => "head",
+            Field::Active => "active",
+        }
+    }
+}
+
+/// Which rule a value broke.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    Required,
+    TooShort { min: usize },
+    TooLong { max: usize },
+    InvalidEmail,
+    UnknownValue,
+    /// An admin may not take away their own access (deactivate or demote themselves).
+    NotOnYourself,
+}
+
+/// The kind of record a `NotFound` or `Duplicate` error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    User,
+    Department,
+}
+
+/// Every way a use case can fail, as a value the UI and the API can match on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Sign in to continue.")]
+    Unauthenticated,
+    /// Unknown user, wrong password and deactivated account look the same on purpose.
+    #[error("Wrong e-mail or password.")]
+    InvalidCredentials,
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("You do not have access to this.")]
+    Forbidden,
+    #[error("The {entity:?} was not found.")]
+    NotFound { entity: Entity },
+    #[error("This {field:?} is already taken.")]
+    Duplicate { entity: Entity, field: Field },
+    #[error("Check the {field:?} field: {rule:?}.")]
+    Validation { field: Field, rule: Rule },
+    #[error("The request came from another site and was refused.")]
+    CrossOrigin,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// A transport failure reported by the server-function layer (network, decoding).
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The stable machine-readable code. Part of the API: never rename one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "auth.unauthenticated",
+            AppError::InvalidCredentials => "auth.invalid_credentials",
+            AppError::RateLimited { .. } => "auth.rate_limited",
+            AppError::Forbidden => "access.forbidden",
+            AppError::NotFound { .. } => "record.not_found",
+            AppError::Duplicate { .. } => "record.duplicate",
+            AppError::Validation { .. } => "validation.failed",
+            AppError::CrossOrigin => "request.cross_origin",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "transport",
+        }
+    }
+
+    /// The HTTP status the API answers with; the single mapping of the project.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden | AppError::CrossOrigin => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Duplicate { .. } => 409,
+            AppError::Validation { .. } => 422,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    pub fn validation(field: Field, rule: Rule) -> Self {
+        AppError::Validation { field, rule }
+    }
+}
+
+/// Lets server functions return `Result<T, AppError>`: the hydrated UI gets the variant back.
+impl server_fn::error::FromServerFnError for AppError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        // Logged once here; the caller only ever sees the generic message.
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl<E: std::error::Error> From<sea_orm::TransactionError<E>> for AppError
+where
+    AppError: From<E>,
+{
+    fn from(err: sea_orm::TransactionError<E>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(AppError::InvalidCredentials.code(), "auth.invalid_credentials");
+        assert_eq!(AppError::RateLimited { retry_after_secs: 5 }.status(), 429);
+        assert_eq!(
+            AppError::validation(Field::Email, Rule::InvalidEmail).status(),
+            422
+        );
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let err = AppError::validation(Field::Name, Rule::TooLong { max: 3 });
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    }
+}

@@ -1,0 +1,16 @@
+//! Konveyer's domain: the types every layer shares, the rules that need no I/O and,
+//! behind the `ssr` feature, the sea-orm entities and the use-case services.
+
+pub mod access;
+pub mod auth;
+pub mod department;
+pub mod error;
+pub mod locale;
+pub mod user;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+pub use error::{AppError, Field, Rule};

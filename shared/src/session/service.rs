@@ -1,0 +1,94 @@
+//! Reading and writing stored sessions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use super::entity::sessions;
+use crate::error::AppError;
+use crate::user::UserId;
+
+/// A session as stored: opaque data plus the signed-in user, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub id: String,
+    pub user_id: Option<UserId>,
+    pub data: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Inserts a new session; `false` when the id is already taken.
+pub async fn insert_session(db: &impl ConnectionTrait, session: StoredSession) -> Result<bool, AppError> {
+    let result = sessions::Entity::insert(to_active(session))
+        .on_conflict(OnConflict::column(sessions::Column::Id).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(result == 1)
+}
+
+/// Inserts or replaces a session.
+pub async fn save_session(db: &impl ConnectionTrait, session: StoredSession) -> Result<(), AppError> {
+    sessions::Entity::insert(to_active(session))
+        .on_conflict(
+            OnConflict::column(sessions::Column::Id)
+                .update_columns([
+                    sessions::Column::UserId,
+                    sessions::Column::Data,
+                    sessions::Column::ExpiresAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The session with this id, unless it has expired.
+pub async fn load_session(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredSession>, AppError> {
+    Ok(sessions::Entity::find_by_id(id.to_owned())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+        .map(|row| StoredSession {
+            id: row.id,
+            user_id: row.user_id.map(UserId),
+            data: row.data,
+            expires_at: row.expires_at,
+        }))
+}
+
+pub async fn delete_session(db: &impl ConnectionTrait, id: &str) -> Result<(), AppError> {
+    sessions::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    Ok(())
+}
+
+/// Ends every session of a user (deactivation, password reset).
+pub async fn delete_user_sessions(db: &impl ConnectionTrait, user_id: UserId) -> Result<u64, AppError> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id.0))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Removes sessions past their expiry; run periodically.
+pub async fn delete_expired_sessions(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, AppError> {
+    Ok(sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+fn to_active(session: StoredSession) -> sessions::ActiveModel {
+    sessions::ActiveModel {
+        id: Set(session.id),
+        user_id: Set(session.user_id.map(|u| u.0)),
+        data: Set(session.data),
+        expires_at: Set(session.expires_at),
+    }
+}
