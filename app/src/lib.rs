@@ -66,6 +66,13 @@ fn page_title(title: String) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Marks the page once the WebAssembly runs (effects never run on the server); the
+    // end-to-end tests wait for it before clicking.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     let cookie_options: CookieOptions<Locale> = CookieOptions::default()
         .path("/")
         .max_age(365_i64 * 24 * 3600 * 1000);

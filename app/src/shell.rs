@@ -23,6 +23,7 @@ pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String 
 
 #[component]
 pub fn AppShell() -> impl IntoView {
+    let i18n = use_i18n();
     let user = Resource::new(|| (), |_| current_user());
     provide_context(CurrentUser(user));
     let is_admin = Signal::derive(move || {
@@ -35,7 +36,7 @@ pub fn AppShell() -> impl IntoView {
             <header class="topbar">
                 <A href="/board" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"K"</span>
-                    <span class="brand-name">"Konveyer"</span>
+                    <span class="brand-name">{t!(i18n, app_name)}</span>
                 </A>
                 <NavLinks class="mainnav" is_admin />
                 <Transition fallback=|| view! { <span class="avatar avatar-ghost"></span> }>
