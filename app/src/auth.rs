@@ -13,71 +13,68 @@ use crate::shell::LanguageSwitch;
 /// from the user's stored preference.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{SESSION_SIGNED_IN_AT, SESSION_USER_ID, client_address, db, now, reply, session};
-    reply(
-        async {
-            let user = shared::auth::service::sign_in(
-                &db()?,
-                shared::auth::SignIn { email, password },
-                &client_address(),
-                now(),
-            )
-            .await?;
-            let session = session().await?;
-            let store_failed = |err: tower_sessions::session::Error| {
-                tracing::error!(error = %err, "session store");
-                AppError::Internal
-            };
-            session.cycle_id().await.map_err(store_failed)?;
-            session.insert(SESSION_USER_ID, user.id.0).await.map_err(store_failed)?;
-            session
-                .insert(SESSION_SIGNED_IN_AT, now().timestamp())
-                .await
-                .map_err(store_failed)?;
-            set_locale_cookie(user.locale);
-            Ok(())
-        }
-        .await,
-    )
+    use crate::backend::{SESSION_SIGNED_IN_AT, SESSION_USER_ID, client_address, db, now, session};
+    async {
+        let user = shared::auth::service::sign_in(
+            &db()?,
+            shared::auth::SignIn { email, password },
+            &client_address(),
+            now(),
+        )
+        .await?;
+        let session = session().await?;
+        let store_failed = |err: tower_sessions::session::Error| {
+            tracing::error!(error = %err, "session store");
+            AppError::Internal
+        };
+        session.cycle_id().await.map_err(store_failed)?;
+        session
+            .insert(SESSION_USER_ID, user.id.0)
+            .await
+            .map_err(store_failed)?;
+        session
+            .insert(SESSION_SIGNED_IN_AT, now().timestamp())
+            .await
+            .map_err(store_failed)?;
+        set_locale_cookie(user.locale);
+        Ok(())
+    }
+    .await
 }
 
 /// Ends the session on the server and removes its cookie.
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::backend::{reply, session};
-    reply(
-        async {
-            session().await?.flush().await.map_err(|err| {
-                tracing::error!(error = %err, "session store");
-                AppError::Internal
-            })
-        }
-        .await,
-    )
+    use crate::backend::session;
+    async {
+        session().await?.flush().await.map_err(|err| {
+            tracing::error!(error = %err, "session store");
+            AppError::Internal
+        })
+    }
+    .await
 }
 
 /// The signed-in user.
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<UserView, AppError> {
-    crate::backend::reply(crate::backend::identity().map(|identity| identity.user))
+    crate::backend::identity().map(|identity| identity.user)
 }
 
 /// Stores the language the signed-in user picked.
 #[server(prefix = "/api", endpoint = "set_locale")]
 pub async fn set_locale(locale: String) -> Result<(), AppError> {
-    use crate::backend::{db, identity, now, reply};
+    use crate::backend::{db, identity, now};
     use shared::error::{Field, Rule};
-    reply(
-        async {
-            let identity = identity()?;
-            let locale = shared::locale::Locale::parse(&locale)
-                .ok_or(AppError::validation(Field::Locale, Rule::UnknownValue))?;
-            shared::user::service::set_locale(&db()?, &identity.actor, locale, now()).await?;
-            set_locale_cookie(locale);
-            Ok(())
-        }
-        .await,
-    )
+    async {
+        let identity = identity()?;
+        let locale = shared::locale::Locale::parse(&locale)
+            .ok_or(AppError::validation(Field::Locale, Rule::UnknownValue))?;
+        shared::user::service::set_locale(&db()?, &identity.actor, locale, now()).await?;
+        set_locale_cookie(locale);
+        Ok(())
+    }
+    .await
 }
 
 #[cfg(feature = "ssr")]

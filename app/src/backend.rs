@@ -64,15 +64,3 @@ pub async fn session() -> Result<tower_sessions::Session, AppError> {
 pub fn now() -> DateTime<Utc> {
     Utc::now()
 }
-
-/// Passes a result through, giving a failed call the error's HTTP status (a 4xx also keeps
-/// the session layer saving the session).
-pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result
-        && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-        && let Ok(status) = http::StatusCode::from_u16(err.status())
-    {
-        response.set_status(status);
-    }
-    result
-}

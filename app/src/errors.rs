@@ -1,8 +1,8 @@
 //! Domain errors shown to people: the localised message next to the action that failed.
 
 use leptos::prelude::*;
-use shared::error::{Entity, Field, Rule};
 use shared::AppError;
+use shared::error::{Entity, Field, Rule};
 
 use crate::i18n::*;
 
@@ -28,9 +28,9 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
             t_string!(i18n, errors.rate_limited, seconds = *retry_after_secs).to_string()
         }
         AppError::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
-        AppError::NotFound { entity: Entity::User | Entity::Department } => {
-            t_string!(i18n, errors.not_found).to_string()
-        }
+        AppError::NotFound {
+            entity: Entity::User | Entity::Department,
+        } => t_string!(i18n, errors.not_found).to_string(),
         AppError::Duplicate { field, .. } => {
             t_string!(i18n, errors.duplicate, field = field_label(i18n, *field)).to_string()
         }
@@ -38,8 +38,12 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
             let field = field_label(i18n, *field);
             match rule {
                 Rule::Required => t_string!(i18n, errors.required, field).to_string(),
-                Rule::TooShort { min } => t_string!(i18n, errors.too_short, field, min = *min).to_string(),
-                Rule::TooLong { max } => t_string!(i18n, errors.too_long, field, max = *max).to_string(),
+                Rule::TooShort { min } => {
+                    t_string!(i18n, errors.too_short, field, min = *min).to_string()
+                }
+                Rule::TooLong { max } => {
+                    t_string!(i18n, errors.too_long, field, max = *max).to_string()
+                }
                 Rule::InvalidEmail => t_string!(i18n, errors.invalid_email).to_string(),
                 Rule::UnknownValue => t_string!(i18n, errors.unknown_value, field).to_string(),
                 Rule::NotOnYourself => t_string!(i18n, errors.not_on_yourself, field).to_string(),
@@ -47,7 +51,8 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
         }
         AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
-        AppError::Transport(_) => t_string!(i18n, errors.transport).to_string(),
+        AppError::Malformed { .. } => t_string!(i18n, errors.malformed).to_string(),
+        AppError::Transport { .. } => t_string!(i18n, errors.transport).to_string(),
     }
 }
 

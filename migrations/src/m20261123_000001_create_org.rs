@@ -51,15 +51,43 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Users::Table)
-                    .col(ColumnDef::new(Users::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Users::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Users::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Users::Email).string_len(254).not_null())
-                    .col(ColumnDef::new(Users::PasswordHash).string_len(200).not_null())
+                    .col(
+                        ColumnDef::new(Users::PasswordHash)
+                            .string_len(200)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Users::Role).string_len(16).not_null())
-                    .col(ColumnDef::new(Users::Locale).string_len(8).not_null().default("en"))
-                    .col(ColumnDef::new(Users::Active).boolean().not_null().default(true))
-                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Users::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Users::Locale)
+                            .string_len(8)
+                            .not_null()
+                            .default("en"),
+                    )
+                    .col(
+                        ColumnDef::new(Users::Active)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Users::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Users::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -78,10 +106,20 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Departments::Table)
-                    .col(ColumnDef::new(Departments::Id).integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new(Departments::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Departments::Name).string_len(120).not_null())
                     .col(ColumnDef::new(Departments::HeadUserId).integer().null())
-                    .col(ColumnDef::new(Departments::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Departments::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("departments_head_user_id_fkey")
@@ -108,7 +146,11 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(UserDepartments::Table)
                     .col(ColumnDef::new(UserDepartments::UserId).integer().not_null())
-                    .col(ColumnDef::new(UserDepartments::DepartmentId).integer().not_null())
+                    .col(
+                        ColumnDef::new(UserDepartments::DepartmentId)
+                            .integer()
+                            .not_null(),
+                    )
                     .primary_key(
                         Index::create()
                             .col(UserDepartments::UserId)
@@ -145,10 +187,28 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(SignInFailures::Table)
-                    .col(ColumnDef::new(SignInFailures::Id).integer().not_null().auto_increment().primary_key())
-                    .col(ColumnDef::new(SignInFailures::Email).string_len(254).not_null())
-                    .col(ColumnDef::new(SignInFailures::Address).string_len(64).not_null())
-                    .col(ColumnDef::new(SignInFailures::At).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(SignInFailures::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(SignInFailures::Email)
+                            .string_len(254)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SignInFailures::Address)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(SignInFailures::At)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -177,7 +237,9 @@ impl MigrationTrait for Migration {
             Departments::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

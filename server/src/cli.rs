@@ -63,14 +63,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let db = open_migrated(&config).await?;
-            if demo::seed_demo(&db, &mut OsRng, now()).await.map_err(anyhow::Error::msg)? {
-                println!("Demo data loaded.{}", demo::sign_in_hint(&format!("http://{}", config.addr)));
+            if demo::seed_demo(&db, &mut OsRng, now())
+                .await
+                .map_err(anyhow::Error::msg)?
+            {
+                println!(
+                    "Demo data loaded.{}",
+                    demo::sign_in_hint(&format!("http://{}", config.addr))
+                );
             } else {
                 println!("The database already has users; demo data not loaded.");
             }
             Ok(())
         }
-        Command::CreateUser { name, email, role, departments } => {
+        Command::CreateUser {
+            name,
+            email,
+            role,
+            departments,
+        } => {
             let db = open_migrated(&config).await?;
             create_user(&db, name, email, &role, &departments).await
         }
@@ -89,15 +100,25 @@ pub async fn open_migrated(config: &Config) -> anyhow::Result<DatabaseConnection
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let db = shared::db::connect(&url).await.context("connecting to the database")?;
-    Migrator::up(&db, None).await.context("migrating the database")?;
+    let db = shared::db::connect(&url)
+        .await
+        .context("connecting to the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
     Ok(db)
 }
 
 async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     let db = open_migrated(&config).await?;
-    let url = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.addr));
-    let seeded = load_demo && demo::seed_demo(&db, &mut OsRng, now()).await.map_err(anyhow::Error::msg)?;
+    let url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.addr));
+    let seeded = load_demo
+        && demo::seed_demo(&db, &mut OsRng, now())
+            .await
+            .map_err(anyhow::Error::msg)?;
     if seeded {
         tracing::info!("first start: demo data loaded");
     }
@@ -162,7 +183,10 @@ async fn create_user(
         (generate_password(&mut OsRng), true)
     } else {
         let mut input = String::new();
-        stdin.lock().read_to_string(&mut input).context("reading the password from stdin")?;
+        stdin
+            .lock()
+            .read_to_string(&mut input)
+            .context("reading the password from stdin")?;
         let password = input.trim_end_matches(['\r', '\n']).to_owned();
         if password.is_empty() {
             (generate_password(&mut OsRng), true)
@@ -173,13 +197,24 @@ async fn create_user(
     let user = user_service::create_user(
         db,
         &Actor::system(),
-        NewUser { name, email, role, department_ids, password: password.clone() },
+        NewUser {
+            name,
+            email,
+            role,
+            department_ids,
+            password: password.clone(),
+        },
         &mut OsRng,
         now(),
     )
     .await
     .map_err(|err| anyhow::anyhow!("{} ({})", err, err.code()))?;
-    println!("Created user {} <{}> ({}).", user.name, user.email, user.role.as_str());
+    println!(
+        "Created user {} <{}> ({}).",
+        user.name,
+        user.email,
+        user.role.as_str()
+    );
     if generated {
         println!("Password: {password}");
     }

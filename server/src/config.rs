@@ -46,19 +46,28 @@ impl Config {
             .merge(Env::prefixed("KONVEYER_"))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             // cargo-leptos tells the server where the site is and where to listen.
-            .merge(Env::raw().only(&["LEPTOS_SITE_ROOT"]).map(|_| "site_root".into()))
+            .merge(
+                Env::raw()
+                    .only(&["LEPTOS_SITE_ROOT"])
+                    .map(|_| "site_root".into()),
+            )
             .extract()
             .map_err(Box::new)
     }
 
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("konveyer.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("konveyer.db").display()
+            )
         })
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
     }
 }
 

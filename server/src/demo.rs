@@ -18,32 +18,50 @@ pub const DEMO_EMPLOYEE_EMAIL: &str = "anna.smirnova@konveyer.demo";
 
 /// (department, [(name, e-mail local part, role)]); the first person heads the department.
 const DEPARTMENTS: &[(&str, &[(&str, &str, Role)])] = &[
-    ("Client managers", &[
-        ("Anna Smirnova", "anna.smirnova", Role::Employee),
-        ("Pavel Orlov", "pavel.orlov", Role::Employee),
-        ("Elena Kuznetsova", "elena.kuznetsova", Role::Employee),
-    ]),
-    ("Scoring", &[
-        ("Igor Sokolov", "igor.sokolov", Role::Employee),
-        ("Maria Lebedeva", "maria.lebedeva", Role::Employee),
-    ]),
-    ("Risk", &[
-        ("Sergey Morozov", "sergey.morozov", Role::Employee),
-        ("Natalia Popova", "natalia.popova", Role::Employee),
-        ("Artem Novikov", "artem.novikov", Role::Employee),
-    ]),
-    ("Credit committee", &[
-        ("Dmitry Volkov", "dmitry.volkov", Role::Manager),
-        ("Tatiana Fedorova", "tatiana.fedorova", Role::Employee),
-    ]),
-    ("Servicing", &[
-        ("Alexey Pavlov", "alexey.pavlov", Role::Employee),
-        ("Yulia Semenova", "yulia.semenova", Role::Employee),
-    ]),
-    ("Accounting", &[
-        ("Olga Vasilieva", "olga.vasilieva", Role::Restricted),
-        ("Nikolai Egorov", "nikolai.egorov", Role::Restricted),
-    ]),
+    (
+        "Client managers",
+        &[
+            ("Anna Smirnova", "anna.smirnova", Role::Employee),
+            ("Pavel Orlov", "pavel.orlov", Role::Employee),
+            ("Elena Kuznetsova", "elena.kuznetsova", Role::Employee),
+        ],
+    ),
+    (
+        "Scoring",
+        &[
+            ("Igor Sokolov", "igor.sokolov", Role::Employee),
+            ("Maria Lebedeva", "maria.lebedeva", Role::Employee),
+        ],
+    ),
+    (
+        "Risk",
+        &[
+            ("Sergey Morozov", "sergey.morozov", Role::Employee),
+            ("Natalia Popova", "natalia.popova", Role::Employee),
+            ("Artem Novikov", "artem.novikov", Role::Employee),
+        ],
+    ),
+    (
+        "Credit committee",
+        &[
+            ("Dmitry Volkov", "dmitry.volkov", Role::Manager),
+            ("Tatiana Fedorova", "tatiana.fedorova", Role::Employee),
+        ],
+    ),
+    (
+        "Servicing",
+        &[
+            ("Alexey Pavlov", "alexey.pavlov", Role::Employee),
+            ("Yulia Semenova", "yulia.semenova", Role::Employee),
+        ],
+    ),
+    (
+        "Accounting",
+        &[
+            ("Olga Vasilieva", "olga.vasilieva", Role::Restricted),
+            ("Nikolai Egorov", "nikolai.egorov", Role::Restricted),
+        ],
+    ),
 ];
 
 /// Whether the database has no users yet (a first start).
@@ -79,7 +97,10 @@ pub async fn seed_demo(
         let id = departments::create_department(
             db,
             &system,
-            DepartmentInput { name: (*department).into(), head: None },
+            DepartmentInput {
+                name: (*department).into(),
+                head: None,
+            },
             now,
         )
         .await?;
@@ -105,7 +126,10 @@ pub async fn seed_demo(
             db,
             &system,
             id,
-            DepartmentInput { name: (*department).into(), head },
+            DepartmentInput {
+                name: (*department).into(),
+                head,
+            },
         )
         .await?;
     }

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 
 pub async fn healthz(State(db): State<DatabaseConnection>) -> (StatusCode, Json<Value>) {
     match db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok", "database": "ok" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": "ok" })),
+        ),
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unreachable");
             (

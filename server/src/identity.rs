@@ -39,15 +39,26 @@ pub async fn resolve_identity(
     next.run(request).await
 }
 
-async fn identify(state: &AppState, session: &Session) -> Result<Option<Identity>, shared::AppError> {
+async fn identify(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<Identity>, shared::AppError> {
     let internal = |err: tower_sessions::session::Error| {
         tracing::error!(error = %err, "session store");
         shared::AppError::Internal
     };
-    let Some(user_id) = session.get::<i32>(SESSION_USER_ID).await.map_err(internal)? else {
+    let Some(user_id) = session
+        .get::<i32>(SESSION_USER_ID)
+        .await
+        .map_err(internal)?
+    else {
         return Ok(None);
     };
-    let signed_in_at = session.get::<i64>(SESSION_SIGNED_IN_AT).await.map_err(internal)?.unwrap_or(0);
+    let signed_in_at = session
+        .get::<i64>(SESSION_SIGNED_IN_AT)
+        .await
+        .map_err(internal)?
+        .unwrap_or(0);
     #[expect(clippy::disallowed_methods, reason = "middleware is an adapter")]
     let now = Utc::now();
     let absolute = Duration::hours(state.config.session_absolute_hours);
@@ -72,7 +83,10 @@ fn is_page(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path.starts_with("/pkg/")
         || path == "/healthz"
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.')))
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.')))
 }
 
 #[cfg(test)]
@@ -84,7 +98,12 @@ mod tests {
         for page in ["/", "/login", "/board", "/admin/users"] {
             assert!(is_page(page), "{page}");
         }
-        for other in ["/api/sign_in", "/pkg/konveyer.wasm", "/healthz", "/favicon.ico"] {
+        for other in [
+            "/api/sign_in",
+            "/pkg/konveyer.wasm",
+            "/healthz",
+            "/favicon.ico",
+        ] {
             assert!(!is_page(other), "{other}");
         }
     }

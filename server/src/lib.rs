@@ -1,6 +1,8 @@
 //! The Konveyer server process: configuration, the HTTP router with its middleware,
 //! sessions, health, demo data and the command line.
 
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -62,6 +64,7 @@ pub fn build_router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(error::server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             identity::resolve_identity,

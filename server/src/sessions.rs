@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use shared::session::service::{self, StoredSession};
 use shared::user::UserId;
+use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, Error};
-use tower_sessions::SessionStore;
 
 /// The session key holding the signed-in user's id.
 pub use app::backend::SESSION_USER_ID;
@@ -53,7 +53,10 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A clash of 128-bit random ids is unlikely but handled: draw again.
         loop {
-            if service::insert_session(&self.db, to_stored(record)?).await.map_err(backend)? {
+            if service::insert_session(&self.db, to_stored(record)?)
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -61,13 +64,18 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        service::save_session(&self.db, to_stored(record)?).await.map_err(backend)
+        service::save_session(&self.db, to_stored(record)?)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         #[expect(clippy::disallowed_methods, reason = "the session store is an adapter")]
         let now = Utc::now();
-        let Some(stored) = service::load_session(&self.db, &id.to_string(), now).await.map_err(backend)? else {
+        let Some(stored) = service::load_session(&self.db, &id.to_string(), now)
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
         let data: HashMap<String, serde_json::Value> =
@@ -82,6 +90,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        service::delete_session(&self.db, &id.to_string()).await.map_err(backend)
+        service::delete_session(&self.db, &id.to_string())
+            .await
+            .map_err(backend)
     }
 }

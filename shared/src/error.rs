@@ -37,8 +37,12 @@ impl Field {
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     InvalidEmail,
     UnknownValue,
     /// An admin may not take away their own access (deactivate or demote themselves).
@@ -76,9 +80,12 @@ pub enum AppError {
     CrossOrigin,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
-    /// A transport failure reported by the server-function layer (network, decoding).
-    #[error("Could not reach the server: {0}")]
-    Transport(String),
+    /// The request could not be read (malformed JSON, missing or mistyped arguments).
+    #[error("The request could not be read: {message}")]
+    Malformed { message: String },
+    /// A transport failure reported by the server-function layer (network, server down).
+    #[error("Could not reach the server: {message}")]
+    Transport { message: String },
 }
 
 impl AppError {
@@ -94,20 +101,22 @@ impl AppError {
             AppError::Validation { .. } => "validation.failed",
             AppError::CrossOrigin => "request.cross_origin",
             AppError::Internal => "internal",
-            AppError::Transport(_) => "transport",
+            AppError::Malformed { .. } => "request.malformed",
+            AppError::Transport { .. } => "transport",
         }
     }
 
     /// The HTTP status the API answers with; the single mapping of the project.
     pub fn status(&self) -> u16 {
         match self {
+            AppError::Malformed { .. } => 400,
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden | AppError::CrossOrigin => 403,
             AppError::NotFound { .. } => 404,
             AppError::Duplicate { .. } => 409,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Internal | AppError::Transport { .. } => 500,
         }
     }
 
@@ -121,7 +130,15 @@ impl server_fn::error::FromServerFnError for AppError {
     type Encoder = server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        use server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Args(message) | E::MissingArg(message) | E::Deserialization(message) => {
+                AppError::Malformed { message }
+            }
+            other => AppError::Transport {
+                message: other.to_string(),
+            },
+        }
     }
 }
 
@@ -153,8 +170,17 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        assert_eq!(AppError::InvalidCredentials.code(), "auth.invalid_credentials");
-        assert_eq!(AppError::RateLimited { retry_after_secs: 5 }.status(), 429);
+        assert_eq!(
+            AppError::InvalidCredentials.code(),
+            "auth.invalid_credentials"
+        );
+        assert_eq!(
+            AppError::RateLimited {
+                retry_after_secs: 5
+            }
+            .status(),
+            429
+        );
         assert_eq!(
             AppError::validation(Field::Email, Rule::InvalidEmail).status(),
             422
@@ -162,9 +188,34 @@ mod tests {
     }
 
     #[test]
-    fn round_trips_through_json() {
-        let err = AppError::validation(Field::Name, Rule::TooLong { max: 3 });
-        let json = serde_json::to_string(&err).unwrap();
-        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    fn every_variant_round_trips_through_json() {
+        let all = [
+            AppError::Unauthenticated,
+            AppError::InvalidCredentials,
+            AppError::RateLimited {
+                retry_after_secs: 3,
+            },
+            AppError::Forbidden,
+            AppError::NotFound {
+                entity: Entity::User,
+            },
+            AppError::Duplicate {
+                entity: Entity::Department,
+                field: Field::Name,
+            },
+            AppError::validation(Field::Name, Rule::TooLong { max: 3 }),
+            AppError::CrossOrigin,
+            AppError::Internal,
+            AppError::Malformed {
+                message: "bad".into(),
+            },
+            AppError::Transport {
+                message: "down".into(),
+            },
+        ];
+        for err in all {
+            let json = serde_json::to_string(&err).unwrap();
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+        }
     }
 }

@@ -10,5 +10,7 @@ pub mod password;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use rules::{normalize_email, validate_name, validate_new_user, validate_password, validate_user_patch};
+pub use rules::{
+    normalize_email, validate_name, validate_new_user, validate_password, validate_user_patch,
+};
 pub use types::{CreatedUser, NewUser, Role, UserId, UserPatch, UserView};

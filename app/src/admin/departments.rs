@@ -11,38 +11,32 @@ use crate::i18n::*;
 
 #[server(prefix = "/api", endpoint = "list_departments")]
 pub async fn list_departments() -> Result<Vec<DepartmentView>, AppError> {
-    use crate::backend::{db, identity, reply};
-    reply(
-        async {
-            identity()?;
-            shared::department::service::list_departments(&db()?).await
-        }
-        .await,
-    )
+    use crate::backend::{db, identity};
+    async {
+        identity()?;
+        shared::department::service::list_departments(&db()?).await
+    }
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "create_department", input = server_fn::codec::Json)]
 pub async fn create_department(input: DepartmentInput) -> Result<DepartmentId, AppError> {
-    use crate::backend::{db, identity, now, reply};
-    reply(
-        async {
-            let actor = identity()?.actor;
-            shared::department::service::create_department(&db()?, &actor, input, now()).await
-        }
-        .await,
-    )
+    use crate::backend::{db, identity, now};
+    async {
+        let actor = identity()?.actor;
+        shared::department::service::create_department(&db()?, &actor, input, now()).await
+    }
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "update_department", input = server_fn::codec::Json)]
 pub async fn update_department(id: DepartmentId, input: DepartmentInput) -> Result<(), AppError> {
-    use crate::backend::{db, identity, reply};
-    reply(
-        async {
-            let actor = identity()?.actor;
-            shared::department::service::update_department(&db()?, &actor, id, input).await
-        }
-        .await,
-    )
+    use crate::backend::{db, identity};
+    async {
+        let actor = identity()?.actor;
+        shared::department::service::update_department(&db()?, &actor, id, input).await
+    }
+    .await
 }
 
 #[component]
@@ -175,7 +169,12 @@ fn DepartmentForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let id = department.as_ref().map(|d| d.id);
-    let name = RwSignal::new(department.as_ref().map(|d| d.name.clone()).unwrap_or_default());
+    let name = RwSignal::new(
+        department
+            .as_ref()
+            .map(|d| d.name.clone())
+            .unwrap_or_default(),
+    );
     let head = RwSignal::new(department.as_ref().and_then(|d| d.head));
     let create = ServerAction::<CreateDepartment>::new();
     let update = ServerAction::<UpdateDepartment>::new();
@@ -188,13 +187,18 @@ fn DepartmentForm(
     });
     let pending = Signal::derive(move || create.pending().get() || update.pending().get());
     Effect::new(move |_| {
-        if create.value().get().is_some_and(|r| r.is_ok()) || update.value().get().is_some_and(|r| r.is_ok()) {
+        if create.value().get().is_some_and(|r| r.is_ok())
+            || update.value().get().is_some_and(|r| r.is_ok())
+        {
             done.run(());
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = DepartmentInput { name: name.get_untracked(), head: head.get_untracked() };
+        let input = DepartmentInput {
+            name: name.get_untracked(),
+            head: head.get_untracked(),
+        };
         match id {
             Some(id) => {
                 update.dispatch(UpdateDepartment { id, input });

@@ -13,67 +13,70 @@ use crate::shell::role_label;
 
 #[server(prefix = "/api", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserView>, AppError> {
-    use crate::backend::{db, identity, reply};
-    reply(
-        async {
-            let actor = identity()?.actor;
-            shared::user::service::list_users(&db()?, &actor).await
-        }
-        .await,
-    )
+    use crate::backend::{db, identity};
+    async {
+        let actor = identity()?.actor;
+        shared::user::service::list_users(&db()?, &actor).await
+    }
+    .await
 }
 
 /// Adds a user; an empty password means "generate one", returned once.
 #[server(prefix = "/api", endpoint = "create_user", input = server_fn::codec::Json)]
 pub async fn create_user(user: NewUser) -> Result<CreatedUser, AppError> {
-    use crate::backend::{db, identity, now, reply};
+    use crate::backend::{db, identity, now};
     use shared::user::password::generate_password;
-    reply(
-        async {
-            let actor = identity()?.actor;
-            let mut user = user;
-            let generated_password = if user.password.is_empty() {
-                let password = generate_password(&mut rand::rngs::OsRng);
-                user.password = password.clone();
-                Some(password)
-            } else {
-                None
-            };
-            let user =
-                shared::user::service::create_user(&db()?, &actor, user, &mut rand::rngs::OsRng, now()).await?;
-            Ok(CreatedUser { user, generated_password })
-        }
-        .await,
-    )
+    async {
+        let actor = identity()?.actor;
+        let mut user = user;
+        let generated_password = if user.password.is_empty() {
+            let password = generate_password(&mut rand::rngs::OsRng);
+            user.password = password.clone();
+            Some(password)
+        } else {
+            None
+        };
+        let user =
+            shared::user::service::create_user(&db()?, &actor, user, &mut rand::rngs::OsRng, now())
+                .await?;
+        Ok(CreatedUser {
+            user,
+            generated_password,
+        })
+    }
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "update_user", input = server_fn::codec::Json)]
 pub async fn update_user(id: UserId, patch: UserPatch) -> Result<UserView, AppError> {
-    use crate::backend::{db, identity, now, reply};
-    reply(
-        async {
-            let actor = identity()?.actor;
-            shared::user::service::update_user(&db()?, &actor, id, patch, now()).await
-        }
-        .await,
-    )
+    use crate::backend::{db, identity, now};
+    async {
+        let actor = identity()?.actor;
+        shared::user::service::update_user(&db()?, &actor, id, patch, now()).await
+    }
+    .await
 }
 
 /// Generates a new password for a user, ends their sessions, returns the password once.
 #[server(prefix = "/api", endpoint = "reset_password", input = server_fn::codec::Json)]
 pub async fn reset_password(id: UserId) -> Result<String, AppError> {
-    use crate::backend::{db, identity, now, reply};
+    use crate::backend::{db, identity, now};
     use shared::user::password::generate_password;
-    reply(
-        async {
-            let actor = identity()?.actor;
-            let password = generate_password(&mut rand::rngs::OsRng);
-            shared::user::service::reset_password(&db()?, &actor, id, &password, &mut rand::rngs::OsRng, now())
-                .await?;
-            Ok(password)
-        }
-        .await,
-    )
+    async {
+        let actor = identity()?.actor;
+        let password = generate_password(&mut rand::rngs::OsRng);
+        shared::user::service::reset_password(
+            &db()?,
+            &actor,
+            id,
+            &password,
+            &mut rand::rngs::OsRng,
+            now(),
+        )
+        .await?;
+        Ok(password)
+    }
+    .await
 }
 
 #[component]
@@ -128,7 +131,10 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 fn department_names(all: &[DepartmentView], ids: &[DepartmentId]) -> Vec<String> {
-    all.iter().filter(|d| ids.contains(&d.id)).map(|d| d.name.clone()).collect()
+    all.iter()
+        .filter(|d| ids.contains(&d.id))
+        .map(|d| d.name.clone())
+        .collect()
 }
 
 #[component]
@@ -230,7 +236,11 @@ fn UserForm(
     let name = RwSignal::new(user.as_ref().map(|u| u.name.clone()).unwrap_or_default());
     let email = RwSignal::new(user.as_ref().map(|u| u.email.clone()).unwrap_or_default());
     let role = RwSignal::new(user.as_ref().map(|u| u.role).unwrap_or_default());
-    let chosen = RwSignal::new(user.as_ref().map(|u| u.department_ids.clone()).unwrap_or_default());
+    let chosen = RwSignal::new(
+        user.as_ref()
+            .map(|u| u.department_ids.clone())
+            .unwrap_or_default(),
+    );
     let active = RwSignal::new(user.as_ref().is_none_or(|u| u.active));
     let password = RwSignal::new(String::new());
 
@@ -245,12 +255,16 @@ fn UserForm(
             .or_else(|| update.value().get().and_then(Result::err))
             .or_else(|| reset.value().get().and_then(Result::err))
     });
-    let pending = Signal::derive(move || create.pending().get() || update.pending().get() || reset.pending().get());
+    let pending = Signal::derive(move || {
+        create.pending().get() || update.pending().get() || reset.pending().get()
+    });
     Effect::new(move |_| {
         if let Some(Ok(created)) = create.value().get() {
             let name = created.user.name.clone();
             let message = match created.generated_password {
-                Some(password) => t_string!(i18n, admin.created_with_password, name, password).to_string(),
+                Some(password) => {
+                    t_string!(i18n, admin.created_with_password, name, password).to_string()
+                }
                 None => t_string!(i18n, admin.created, name).to_string(),
             };
             done.run(Some(message));
@@ -265,7 +279,9 @@ fn UserForm(
     Effect::new(move |_| {
         if let Some(Ok(password)) = reset.value().get() {
             let name = reset_name.get_untracked();
-            done.run(Some(t_string!(i18n, admin.reset_done, name, password).to_string()));
+            done.run(Some(
+                t_string!(i18n, admin.reset_done, name, password).to_string(),
+            ));
         }
     });
 

@@ -44,7 +44,9 @@ mod tests {
         let failures: Vec<_> = (0..10).map(at).collect();
         assert_eq!(
             throttle(&failures, at(30)),
-            Err(AppError::RateLimited { retry_after_secs: 30 })
+            Err(AppError::RateLimited {
+                retry_after_secs: 30
+            })
         );
         assert!(throttle(&failures, at(61)).is_ok());
     }

@@ -2,7 +2,9 @@
 //! across server instances.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set,
+};
 
 use super::entity::sign_in_failures;
 use super::{FAILURE_WINDOW_SECS, SignIn, throttle};
@@ -13,7 +15,8 @@ use crate::user::{UserView, normalize_email};
 
 /// A valid argon2id hash of a random string, checked when the account does not exist so
 /// that unknown e-mails take as long as wrong passwords.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0d4zyGHQVRR7AbBTVbtJBzTiEjs4lJI4yCuxaMbmaQE";
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0d4zyGHQVRR7AbBTVbtJBzTiEjs4lJI4yCuxaMbmaQE";
 
 /// Checks credentials for a person signing in from `address`. Unknown e-mail, wrong
 /// password and deactivated account all give `InvalidCredentials`; ten failures within a
@@ -35,18 +38,29 @@ pub async fn sign_in(
         )
         .all(db)
         .await?;
-    let by_account: Vec<_> = recent.iter().filter(|f| f.email == email).map(|f| f.at).collect();
-    let by_address: Vec<_> = recent.iter().filter(|f| f.address == address).map(|f| f.at).collect();
+    let by_account: Vec<_> = recent
+        .iter()
+        .filter(|f| f.email == email)
+        .map(|f| f.at)
+        .collect();
+    let by_address: Vec<_> = recent
+        .iter()
+        .filter(|f| f.address == address)
+        .map(|f| f.at)
+        .collect();
     throttle(&by_account, now)?;
     throttle(&by_address, now)?;
 
     let user = find_by_email(db, &email).await?;
     let password_ok = verify_password(
         &cmd.password,
-        user.as_ref().map_or(DECOY_HASH, |u| u.password_hash.as_str()),
+        user.as_ref()
+            .map_or(DECOY_HASH, |u| u.password_hash.as_str()),
     );
     match user {
-        Some(user) if password_ok && user.active => get_user(db, crate::user::UserId(user.id)).await,
+        Some(user) if password_ok && user.active => {
+            get_user(db, crate::user::UserId(user.id)).await
+        }
         _ => {
             sign_in_failures::ActiveModel {
                 email: Set(email),

@@ -83,7 +83,9 @@ pub async fn update_department(
     let current = departments::Entity::find_by_id(id.0)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound { entity: Entity::Department })?;
+        .ok_or(AppError::NotFound {
+            entity: Entity::Department,
+        })?;
     let name = input.name.trim().to_owned();
     ensure_name_free(&txn, &name, Some(id)).await?;
     if let Some(head) = input.head {

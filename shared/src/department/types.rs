@@ -37,7 +37,9 @@ pub fn validate_department(input: &DepartmentInput) -> Result<(), AppError> {
     if name.chars().count() > DEPARTMENT_NAME_MAX {
         return Err(AppError::validation(
             Field::Name,
-            Rule::TooLong { max: DEPARTMENT_NAME_MAX },
+            Rule::TooLong {
+                max: DEPARTMENT_NAME_MAX,
+            },
         ));
     }
     Ok(())
@@ -49,12 +51,18 @@ mod tests {
 
     #[test]
     fn department_needs_a_name() {
-        let blank = DepartmentInput { name: "  ".into(), head: None };
+        let blank = DepartmentInput {
+            name: "  ".into(),
+            head: None,
+        };
         assert_eq!(
             validate_department(&blank),
             Err(AppError::validation(Field::Name, Rule::Required))
         );
-        let ok = DepartmentInput { name: "Скоринг".into(), head: Some(UserId(3)) };
+        let ok = DepartmentInput {
+            name: "Скоринг".into(),
+            head: Some(UserId(3)),
+        };
         assert!(validate_department(&ok).is_ok());
     }
 }

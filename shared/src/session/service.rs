@@ -18,16 +18,26 @@ pub struct StoredSession {
 }
 
 /// Inserts a new session; `false` when the id is already taken.
-pub async fn insert_session(db: &impl ConnectionTrait, session: StoredSession) -> Result<bool, AppError> {
+pub async fn insert_session(
+    db: &impl ConnectionTrait,
+    session: StoredSession,
+) -> Result<bool, AppError> {
     let result = sessions::Entity::insert(to_active(session))
-        .on_conflict(OnConflict::column(sessions::Column::Id).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(sessions::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     Ok(result == 1)
 }
 
 /// Inserts or replaces a session.
-pub async fn save_session(db: &impl ConnectionTrait, session: StoredSession) -> Result<(), AppError> {
+pub async fn save_session(
+    db: &impl ConnectionTrait,
+    session: StoredSession,
+) -> Result<(), AppError> {
     sessions::Entity::insert(to_active(session))
         .on_conflict(
             OnConflict::column(sessions::Column::Id)
@@ -62,12 +72,17 @@ pub async fn load_session(
 }
 
 pub async fn delete_session(db: &impl ConnectionTrait, id: &str) -> Result<(), AppError> {
-    sessions::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    sessions::Entity::delete_by_id(id.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a user (deactivation, password reset).
-pub async fn delete_user_sessions(db: &impl ConnectionTrait, user_id: UserId) -> Result<u64, AppError> {
+pub async fn delete_user_sessions(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+) -> Result<u64, AppError> {
     Ok(sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user_id.0))
         .exec(db)
@@ -76,7 +91,10 @@ pub async fn delete_user_sessions(db: &impl ConnectionTrait, user_id: UserId) ->
 }
 
 /// Removes sessions past their expiry; run periodically.
-pub async fn delete_expired_sessions(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, AppError> {
+pub async fn delete_expired_sessions(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
     Ok(sessions::Entity::delete_many()
         .filter(sessions::Column::ExpiresAt.lte(now))
         .exec(db)

@@ -1,13 +1,16 @@
 //! Password hashing with argon2id, and generation of one-time passwords.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::{CryptoRng, Rng, RngCore};
 
 use crate::error::AppError;
 
 /// Hashes a password with argon2id and a fresh salt drawn from `rng`.
-pub fn hash_password(password: &str, rng: &mut (impl RngCore + CryptoRng)) -> Result<String, AppError> {
+pub fn hash_password(
+    password: &str,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<String, AppError> {
     let salt = SaltString::generate(rng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -21,7 +24,11 @@ pub fn hash_password(password: &str, rng: &mut (impl RngCore + CryptoRng)) -> Re
 /// Checks a password against a stored hash; a malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

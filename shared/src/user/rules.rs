@@ -19,7 +19,10 @@ pub fn validate_name(name: &str) -> Result<(), AppError> {
         return Err(AppError::validation(Field::Name, Rule::Required));
     }
     if name.chars().count() > NAME_MAX {
-        return Err(AppError::validation(Field::Name, Rule::TooLong { max: NAME_MAX }));
+        return Err(AppError::validation(
+            Field::Name,
+            Rule::TooLong { max: NAME_MAX },
+        ));
     }
     Ok(())
 }
@@ -31,7 +34,10 @@ pub fn validate_email(email: &str) -> Result<(), AppError> {
         return Err(AppError::validation(Field::Email, Rule::Required));
     }
     if email.chars().count() > EMAIL_MAX {
-        return Err(AppError::validation(Field::Email, Rule::TooLong { max: EMAIL_MAX }));
+        return Err(AppError::validation(
+            Field::Email,
+            Rule::TooLong { max: EMAIL_MAX },
+        ));
     }
     let plausible = match email.split_once('@') {
         Some((local, domain)) => {
@@ -54,10 +60,16 @@ pub fn validate_email(email: &str) -> Result<(), AppError> {
 pub fn validate_password(password: &str) -> Result<(), AppError> {
     let len = password.chars().count();
     if len < PASSWORD_MIN {
-        return Err(AppError::validation(Field::Password, Rule::TooShort { min: PASSWORD_MIN }));
+        return Err(AppError::validation(
+            Field::Password,
+            Rule::TooShort { min: PASSWORD_MIN },
+        ));
     }
     if len > PASSWORD_MAX {
-        return Err(AppError::validation(Field::Password, Rule::TooLong { max: PASSWORD_MAX }));
+        return Err(AppError::validation(
+            Field::Password,
+            Rule::TooLong { max: PASSWORD_MAX },
+        ));
     }
     Ok(())
 }
@@ -86,7 +98,16 @@ mod tests {
     fn emails_are_normalised_and_checked() {
         assert_eq!(normalize_email("  Anna@Bank.RU "), "anna@bank.ru");
         assert!(validate_email("anna@bank.ru").is_ok());
-        for bad in ["", "anna", "anna@", "@bank.ru", "anna@bank", "an na@bank.ru", "a@b@c.ru", "a@.ru"] {
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@bank.ru",
+            "anna@bank",
+            "an na@bank.ru",
+            "a@b@c.ru",
+            "a@.ru",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -105,7 +126,10 @@ mod tests {
     fn short_password_is_refused() {
         assert_eq!(
             validate_password("1234567"),
-            Err(AppError::validation(Field::Password, Rule::TooShort { min: 8 }))
+            Err(AppError::validation(
+                Field::Password,
+                Rule::TooShort { min: 8 }
+            ))
         );
         assert!(validate_password("12345678").is_ok());
     }

@@ -9,7 +9,10 @@ use sea_orm::{
 
 use super::entity::{user_departments, users};
 use super::password::hash_password;
-use super::{NewUser, Role, UserId, UserPatch, UserView, normalize_email, validate_new_user, validate_password, validate_user_patch};
+use super::{
+    NewUser, Role, UserId, UserPatch, UserView, normalize_email, validate_new_user,
+    validate_password, validate_user_patch,
+};
 use crate::access::Actor;
 use crate::department::{DepartmentId, entity::departments};
 use crate::error::{AppError, Entity, Field, Rule};
@@ -50,9 +53,15 @@ pub async fn create_user(
 }
 
 /// Every user, sorted by name. Administrators only.
-pub async fn list_users(db: &impl ConnectionTrait, actor: &Actor) -> Result<Vec<UserView>, AppError> {
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> Result<Vec<UserView>, AppError> {
     actor.require_admin()?;
-    let all = users::Entity::find().order_by_asc(users::Column::Name).all(db).await?;
+    let all = users::Entity::find()
+        .order_by_asc(users::Column::Name)
+        .all(db)
+        .await?;
     let memberships = user_departments::Entity::find().all(db).await?;
     Ok(all
         .into_iter()
@@ -72,13 +81,18 @@ pub async fn get_user(db: &impl ConnectionTrait, id: UserId) -> Result<UserView,
     let user = users::Entity::find_by_id(id.0)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound { entity: Entity::User })?;
+        .ok_or(AppError::NotFound {
+            entity: Entity::User,
+        })?;
     let departments = department_ids_of(db, user.id).await?;
     Ok(to_view(user, departments))
 }
 
 /// The actor for a signed-in user, or `None` when the user is gone or deactivated.
-pub async fn load_actor(db: &impl ConnectionTrait, id: UserId) -> Result<Option<(Actor, UserView)>, AppError> {
+pub async fn load_actor(
+    db: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<Option<(Actor, UserView)>, AppError> {
     let user = match get_user(db, id).await {
         Ok(user) if user.active => user,
         Ok(_) | Err(AppError::NotFound { .. }) => return Ok(None),
@@ -115,7 +129,9 @@ pub async fn update_user(
     let current = users::Entity::find_by_id(id.0)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound { entity: Entity::User })?;
+        .ok_or(AppError::NotFound {
+            entity: Entity::User,
+        })?;
     let mut user: users::ActiveModel = current.into();
     if let Some(name) = patch.name {
         user.name = Set(name.trim().to_owned());
@@ -161,7 +177,9 @@ pub async fn reset_password(
     let current = users::Entity::find_by_id(id.0)
         .one(&txn)
         .await?
-        .ok_or(AppError::NotFound { entity: Entity::User })?;
+        .ok_or(AppError::NotFound {
+            entity: Entity::User,
+        })?;
     let mut user: users::ActiveModel = current.into();
     user.password_hash = Set(password_hash);
     user.updated_at = Set(now);
@@ -182,7 +200,9 @@ pub async fn set_locale(
     let current = users::Entity::find_by_id(id.0)
         .one(db)
         .await?
-        .ok_or(AppError::NotFound { entity: Entity::User })?;
+        .ok_or(AppError::NotFound {
+            entity: Entity::User,
+        })?;
     let mut user: users::ActiveModel = current.into();
     user.locale = Set(locale.as_str().to_owned());
     user.updated_at = Set(now);
@@ -201,14 +221,23 @@ pub(crate) async fn find_by_email(
         .await?)
 }
 
-pub(crate) async fn ensure_user_exists(db: &impl ConnectionTrait, id: UserId) -> Result<(), AppError> {
+pub(crate) async fn ensure_user_exists(
+    db: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<(), AppError> {
     match users::Entity::find_by_id(id.0).one(db).await? {
         Some(_) => Ok(()),
-        None => Err(AppError::NotFound { entity: Entity::User }),
+        None => Err(AppError::NotFound {
+            entity: Entity::User,
+        }),
     }
 }
 
-async fn ensure_email_free(db: &impl ConnectionTrait, email: &str, except: Option<UserId>) -> Result<(), AppError> {
+async fn ensure_email_free(
+    db: &impl ConnectionTrait,
+    email: &str,
+    except: Option<UserId>,
+) -> Result<(), AppError> {
     match find_by_email(db, email).await? {
         Some(existing) if Some(UserId(existing.id)) != except => Err(AppError::Duplicate {
             entity: Entity::User,
@@ -218,7 +247,10 @@ async fn ensure_email_free(db: &impl ConnectionTrait, email: &str, except: Optio
     }
 }
 
-async fn ensure_departments_exist(db: &impl ConnectionTrait, ids: &[DepartmentId]) -> Result<(), AppError> {
+async fn ensure_departments_exist(
+    db: &impl ConnectionTrait,
+    ids: &[DepartmentId],
+) -> Result<(), AppError> {
     let wanted = dedup(ids.to_vec());
     let found = departments::Entity::find()
         .filter(departments::Column::Id.is_in(wanted.iter().map(|id| id.0)))
@@ -227,11 +259,17 @@ async fn ensure_departments_exist(db: &impl ConnectionTrait, ids: &[DepartmentId
     if found.len() == wanted.len() {
         Ok(())
     } else {
-        Err(AppError::NotFound { entity: Entity::Department })
+        Err(AppError::NotFound {
+            entity: Entity::Department,
+        })
     }
 }
 
-async fn replace_departments(db: &impl ConnectionTrait, user_id: i32, ids: &[DepartmentId]) -> Result<(), AppError> {
+async fn replace_departments(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    ids: &[DepartmentId],
+) -> Result<(), AppError> {
     user_departments::Entity::delete_many()
         .filter(user_departments::Column::UserId.eq(user_id))
         .exec(db)
@@ -249,7 +287,10 @@ async fn replace_departments(db: &impl ConnectionTrait, user_id: i32, ids: &[Dep
     Ok(())
 }
 
-async fn department_ids_of(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<DepartmentId>, AppError> {
+async fn department_ids_of(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<Vec<DepartmentId>, AppError> {
     Ok(user_departments::Entity::find()
         .filter(user_departments::Column::UserId.eq(user_id))
         .order_by_asc(user_departments::Column::DepartmentId)

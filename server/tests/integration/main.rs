@@ -1,0 +1,10 @@
+//! Integration tests of the services and the HTTP surface, against a real database:
+//! a temporary SQLite file by default, a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set (the test command runs both).
+
+mod harness;
+
+mod auth;
+mod http;
+mod org;
+mod sessions;
