@@ -84,6 +84,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's test jail fixes the error type"
+    )]
     fn environment_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("KONVEYER_ADDR", "0.0.0.0:8080");

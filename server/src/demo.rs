@@ -16,8 +16,11 @@ pub const DEMO_ADMIN_EMAIL: &str = "admin@konveyer.demo";
 pub const DEMO_MANAGER_EMAIL: &str = "dmitry.volkov@konveyer.demo";
 pub const DEMO_EMPLOYEE_EMAIL: &str = "anna.smirnova@konveyer.demo";
 
-/// (department, [(name, e-mail local part, role)]); the first person heads the department.
-const DEPARTMENTS: &[(&str, &[(&str, &str, Role)])] = &[
+/// A demo person: name, e-mail local part, role.
+type DemoPerson = (&'static str, &'static str, Role);
+
+/// Each department with its people; the first person heads the department.
+const DEPARTMENTS: &[(&str, &[DemoPerson])] = &[
     (
         "Client managers",
         &[

@@ -2,6 +2,12 @@
 //! a temporary SQLite file by default, a fresh PostgreSQL database when
 //! `TEST_DATABASE_URL` is set (the test command runs both).
 
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail loudly"
+)]
+
 mod harness;
 
 mod auth;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Runs every test: format, clippy (ssr and wasm hydrate builds), the wasm dependency rule,
+# unit tests, integration tests on SQLite and on PostgreSQL, a command-line smoke test and
+# the Playwright end-to-end suite in Debian's Chromium. Installs what is missing first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+log() { printf '\n\033[1;34m[konveyer] %s\033[0m\n' "$*" >&2; }
+
+"$ROOT/scripts/ensure-tools.sh" test
+"$ROOT/scripts/ensure-postgres.sh"
+TOOLS_DIR="${KONVEYER_TOOLS_DIR:-$HOME/.cache/konveyer/tools}"
+export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+PG_ADMIN_URL="${KONVEYER_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+drop_test_databases() {
+  psql "$PG_ADMIN_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'konveyer\_t\_%'" |
+    while read -r name; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$name\"" >/dev/null; done
+}
+
+log "format"
+cargo fmt --all --check
+
+log "clippy: server build (ssr)"
+cargo clippy -p server -p shared -p app -p migrations --features app/ssr,shared/ssr --all-targets -- -D warnings
+
+log "clippy: browser build (hydrate, wasm32)"
+cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir "$TARGET_DIR/front" -- -D warnings
+
+log "the wasm build links neither sea-orm, sqlx nor tokio"
+if cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none | grep -E '^(sea-orm|sqlx|tokio) '; then
+  echo "the browser build depends on a server-only crate (above)" >&2
+  exit 1
+fi
+
+log "unit and integration tests on SQLite"
+cargo test -p shared -p app -p server -p migrations --features shared/ssr,app/ssr
+
+log "integration tests on PostgreSQL"
+drop_test_databases
+TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test -p server --test integration
+drop_test_databases
+
+log "building the site (server + wasm)"
+cargo leptos build
+KONVEYER="$TARGET_DIR/debug/konveyer"
+
+log "command line: migrate and create-user"
+SMOKE_DIR="$(mktemp -d)"
+trap 'rm -rf "$SMOKE_DIR"' EXIT
+KONVEYER_DATA_DIR="$SMOKE_DIR" "$KONVEYER" migrate
+echo "a-long-password" | KONVEYER_DATA_DIR="$SMOKE_DIR" "$KONVEYER" create-user \
+  --name "Smoke Test" --email smoke@example.com --role manager | tee "$SMOKE_DIR/out"
+grep -q "Created user Smoke Test <smoke@example.com> (manager)" "$SMOKE_DIR/out"
+if echo "x" | KONVEYER_DATA_DIR="$SMOKE_DIR" "$KONVEYER" create-user --name X --email bad --role admin 2>/dev/null; then
+  echo "create-user accepted a bad e-mail" >&2
+  exit 1
+fi
+
+log "end-to-end tests (Playwright, Debian's Chromium)"
+E2E_DIR="$(mktemp -d)"
+E2E_ADDR="127.0.0.1:${KONVEYER_E2E_PORT:-3900}"
+KONVEYER_DATA_DIR="$E2E_DIR" KONVEYER_ADDR="$E2E_ADDR" LEPTOS_SITE_ROOT="$ROOT/target/site" \
+  "$KONVEYER" serve > "$E2E_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$SMOKE_DIR" "$E2E_DIR"' EXIT
+for _ in $(seq 1 60); do
+  curl -fs "http://$E2E_ADDR/healthz" >/dev/null 2>&1 && break
+  kill -0 $SERVER_PID 2>/dev/null || { cat "$E2E_DIR/server.log" >&2; exit 1; }
+  sleep 1
+done
+mkdir -p end2end/screenshots
+(cd end2end && KONVEYER_E2E_URL="http://$E2E_ADDR" npx playwright test)
+
+log "all tests passed"
