@@ -37,6 +37,11 @@ test('sign in, see the shell, switch language (kept per user), sign out', async 
   // Kept on reload, and in a fresh browser that signs in as the same user.
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Доска' })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('Меню учётной записи').click();
+  await screenshot(page, 'shell-menu-ru');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.reload();
   const other = await browser.newContext();
   const second = await other.newPage();
   await signIn(second, ADMIN);
@@ -101,6 +106,8 @@ test('an administrator creates a user who can then sign in', async ({ page, brow
   await page.getByLabel('E-mail').fill('irina.belova@konveyer.demo');
   await page.getByLabel('Role').selectOption('employee');
   await page.getByRole('checkbox', { name: 'Scoring' }).check();
+  await screenshot(page, 'admin-new-user');
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole('button', { name: 'Create' }).click();
   const notice = page.getByRole('status');
   await expect(notice).toContainText('Irina Belova can sign in with the password');
@@ -113,4 +120,19 @@ test('an administrator creates a user who can then sign in', async ({ page, brow
   // Not an administrator: no Admin section.
   await expect(newcomer.getByRole('link', { name: 'Admin' })).toHaveCount(0);
   await fresh.close();
+});
+
+test('an administrator adds a department with a head, and a blank name is refused', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await page.goto('/admin/departments');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'New department' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Fill in the name.');
+  await page.getByLabel('Name').fill('Collections');
+  await page.getByLabel('Head').selectOption({ label: 'Pavel Orlov' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  const row = page.getByRole('row', { name: /Collections/ });
+  await expect(row).toContainText('Pavel Orlov');
 });

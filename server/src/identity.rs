@@ -7,7 +7,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use shared::user::UserId;
-use tower_sessions::Session;
+use tower_sessions::{Expiry, Session};
 
 use app::backend::{Identity, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
 
@@ -20,11 +20,15 @@ pub async fn resolve_identity(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path().to_owned();
+    // Built assets need no identity; skipping them spares a session lookup per file.
+    if is_asset(&path) {
+        return next.run(request).await;
+    }
     let identity = match identify(&state, &session).await {
         Ok(identity) => identity,
         Err(err) => return ApiError(err).into_response(),
     };
-    let path = request.uri().path().to_owned();
     if request.method() == Method::GET && is_page(&path) {
         match (&identity, path.as_str()) {
             (None, "/login") => {}
@@ -69,7 +73,13 @@ async fn identify(
         shared::user::service::load_actor(&state.db, UserId(user_id)).await?
     };
     match loaded {
-        Some((actor, user)) => Ok(Some(Identity { actor, user })),
+        Some((actor, user)) => {
+            // Activity moves the idle deadline forward (saved with the response).
+            session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(
+                state.config.session_idle_minutes,
+            ))));
+            Ok(Some(Identity { actor, user }))
+        }
         None => {
             // Expired, deactivated or deleted: end the session on the server too.
             session.flush().await.map_err(internal)?;
@@ -78,15 +88,18 @@ async fn identify(
     }
 }
 
-/// Page views are everything but the API, the built assets and files with an extension.
-fn is_page(path: &str) -> bool {
-    !(path.starts_with("/api/")
-        || path.starts_with("/pkg/")
-        || path == "/healthz"
+/// Built assets and static files: the wasm, JS and CSS, icons.
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/")
         || path
             .rsplit('/')
             .next()
-            .is_some_and(|last| last.contains('.')))
+            .is_some_and(|last| last.contains('.'))
+}
+
+/// Page views are everything but the API, health and assets.
+fn is_page(path: &str) -> bool {
+    !(path.starts_with("/api/") || path == "/healthz" || is_asset(path))
 }
 
 #[cfg(test)]

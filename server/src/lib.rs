@@ -50,9 +50,7 @@ pub fn build_router(state: AppState) -> Router {
         .with_secure(state.config.secure_cookies())
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             state.config.session_idle_minutes,
-        )))
-        // Saving on every request moves the idle deadline forward.
-        .with_always_save(true);
+        )));
     let options = state.leptos_options.clone();
 
     Router::new()

@@ -285,6 +285,38 @@ async fn sessions_end_after_the_absolute_timeout() {
 }
 
 #[tokio::test]
+async fn sessions_end_after_the_idle_timeout() {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let app = t.app_with(server::config::Config {
+        session_idle_minutes: 0,
+        ..Default::default()
+    });
+    let cookie = signed_in(&app, "anna@bank.ru").await;
+    assert_eq!(
+        send(&app, get("/board", Some(&cookie))).await.location(),
+        Some("/login")
+    );
+}
+
+#[tokio::test]
+async fn activity_keeps_a_session_alive() {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let app = t.app();
+    let cookie = signed_in(&app, "anna@bank.ru").await;
+    let board = send(&app, get("/board", Some(&cookie))).await;
+    assert_eq!(board.status, StatusCode::OK);
+    let renewed = board
+        .session_cookie()
+        .expect("the idle deadline is renewed");
+    assert!(renewed.contains("Max-Age=7200"), "{renewed}");
+    // Assets are served without touching the session.
+    let asset = send(&app, get("/favicon.svg", Some(&cookie))).await;
+    assert!(asset.session_cookie().is_none());
+}
+
+#[tokio::test]
 async fn admin_server_functions_refuse_other_roles() {
     let t = TestDb::new().await;
     t.user("anna@bank.ru", Role::Employee, vec![]).await;
