@@ -16,6 +16,8 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
         Field::Departments => t_string!(i18n, fields.departments).to_string(),
         Field::Head => t_string!(i18n, fields.head).to_string(),
         Field::Active => t_string!(i18n, fields.active).to_string(),
+        Field::Stage => t_string!(i18n, fields.stage).to_string(),
+        Field::Comment => t_string!(i18n, fields.comment).to_string(),
     }
 }
 
@@ -47,6 +49,9 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
                 Rule::InvalidEmail => t_string!(i18n, errors.invalid_email).to_string(),
                 Rule::UnknownValue => t_string!(i18n, errors.unknown_value, field).to_string(),
                 Rule::NotOnYourself => t_string!(i18n, errors.not_on_yourself, field).to_string(),
+                Rule::SameStage => t_string!(i18n, errors.same_stage).to_string(),
+                Rule::MoveNotAllowed => t_string!(i18n, errors.move_not_allowed).to_string(),
+                Rule::ReasonRequired => t_string!(i18n, errors.reason_required).to_string(),
             }
         }
         AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),

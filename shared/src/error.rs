@@ -15,6 +15,8 @@ pub enum Field {
     Departments,
     Head,
     Active,
+    Stage,
+    Comment,
 }
 
 impl Field {
@@ -28,6 +30,8 @@ impl Field {
             Field::Departments => "departments",
             Field::Head => "head",
             Field::Active => "active",
+            Field::Stage => "stage",
+            Field::Comment => "comment",
         }
     }
 }
@@ -47,6 +51,12 @@ pub enum Rule {
     UnknownValue,
     /// An admin may not take away their own access (deactivate or demote themselves).
     NotOnYourself,
+    /// A deal is moved to the stage it is already in.
+    SameStage,
+    /// The pipeline's rules do not allow this move.
+    MoveNotAllowed,
+    /// A return for rework must say why.
+    ReasonRequired,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.

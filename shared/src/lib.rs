@@ -6,6 +6,7 @@ pub mod auth;
 pub mod department;
 pub mod error;
 pub mod locale;
+pub mod pipeline;
 pub mod user;
 
 #[cfg(feature = "ssr")]

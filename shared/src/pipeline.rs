@@ -1,0 +1,11 @@
+//! Workflows: pipelines of ordered stages, each owned by a department, with the rules of
+//! moving between them.
+
+mod rules;
+mod types;
+
+pub use rules::{
+    COMMENT_MAX, MoveDirection, allowed_targets, check_comment, check_move, direction,
+    missing_fields,
+};
+pub use types::{AllowedMove, DealField, PipelineId, PipelineView, StageId, StageKind, StageView};
