@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 use shared::AppError;
-use shared::error::{Entity, Field, Rule};
+use shared::error::{Field, Rule};
+use shared::pipeline::DealField;
 
 use crate::i18n::*;
 
@@ -18,6 +19,19 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
         Field::Active => t_string!(i18n, fields.active).to_string(),
         Field::Stage => t_string!(i18n, fields.stage).to_string(),
         Field::Comment => t_string!(i18n, fields.comment).to_string(),
+        Field::Title => t_string!(i18n, fields.title).to_string(),
+        Field::Amount => t_string!(i18n, fields.amount).to_string(),
+        Field::Currency => t_string!(i18n, fields.currency).to_string(),
+    }
+}
+
+fn deal_field_label(i18n: leptos_i18n::I18nContext<Locale>, field: DealField) -> String {
+    match field {
+        DealField::Amount => t_string!(i18n, fields.amount).to_string(),
+        DealField::Client => t_string!(i18n, fields.client).to_string(),
+        DealField::ClientPhone => t_string!(i18n, fields.client_phone).to_string(),
+        DealField::ClientEmail => t_string!(i18n, fields.client_email).to_string(),
+        DealField::Responsible => t_string!(i18n, fields.responsible).to_string(),
     }
 }
 
@@ -30,9 +44,14 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
             t_string!(i18n, errors.rate_limited, seconds = *retry_after_secs).to_string()
         }
         AppError::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
-        AppError::NotFound {
-            entity: Entity::User | Entity::Department,
-        } => t_string!(i18n, errors.not_found).to_string(),
+        AppError::Conflict { .. } => t_string!(i18n, errors.conflict).to_string(),
+        AppError::RequiredField { field } => t_string!(
+            i18n,
+            errors.required_field,
+            field = deal_field_label(i18n, *field)
+        )
+        .to_string(),
+        AppError::NotFound { .. } => t_string!(i18n, errors.not_found).to_string(),
         AppError::Duplicate { field, .. } => {
             t_string!(i18n, errors.duplicate, field = field_label(i18n, *field)).to_string()
         }
@@ -52,6 +71,7 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
                 Rule::SameStage => t_string!(i18n, errors.same_stage).to_string(),
                 Rule::MoveNotAllowed => t_string!(i18n, errors.move_not_allowed).to_string(),
                 Rule::ReasonRequired => t_string!(i18n, errors.reason_required).to_string(),
+                Rule::InvalidAmount => t_string!(i18n, errors.invalid_amount).to_string(),
             }
         }
         AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_org;
 mod m20261123_000002_create_sessions;
+mod m20261123_000003_create_conveyor;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_org::Migration),
             Box::new(m20261123_000002_create_sessions::Migration),
+            Box::new(m20261123_000003_create_conveyor::Migration),
         ]
     }
 }

@@ -17,6 +17,9 @@ pub enum Field {
     Active,
     Stage,
     Comment,
+    Title,
+    Amount,
+    Currency,
 }
 
 impl Field {
@@ -32,6 +35,9 @@ impl Field {
             Field::Active => "active",
             Field::Stage => "stage",
             Field::Comment => "comment",
+            Field::Title => "title",
+            Field::Amount => "amount",
+            Field::Currency => "currency",
         }
     }
 }
@@ -57,6 +63,8 @@ pub enum Rule {
     MoveNotAllowed,
     /// A return for rework must say why.
     ReasonRequired,
+    /// Money must be non-negative with at most two decimal places.
+    InvalidAmount,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.
@@ -65,6 +73,8 @@ pub enum Rule {
 pub enum Entity {
     User,
     Department,
+    Pipeline,
+    Deal,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.
@@ -82,6 +92,14 @@ pub enum AppError {
     Forbidden,
     #[error("The {entity:?} was not found.")]
     NotFound { entity: Entity },
+    /// Someone changed the record since the caller read it; nothing was written.
+    #[error(
+        "The record was changed by someone else (now version {current_version}). Reload and try again."
+    )]
+    Conflict { current_version: i32 },
+    /// The target stage requires a field the deal does not have yet.
+    #[error("Fill in {field:?} before moving the deal to this stage.")]
+    RequiredField { field: crate::pipeline::DealField },
     #[error("This {field:?} is already taken.")]
     Duplicate { entity: Entity, field: Field },
     #[error("Check the {field:?} field: {rule:?}.")]
@@ -108,6 +126,8 @@ impl AppError {
             AppError::Forbidden => "access.forbidden",
             AppError::NotFound { .. } => "record.not_found",
             AppError::Duplicate { .. } => "record.duplicate",
+            AppError::Conflict { .. } => "record.version_conflict",
+            AppError::RequiredField { .. } => "deal.required_field",
             AppError::Validation { .. } => "validation.failed",
             AppError::CrossOrigin => "request.cross_origin",
             AppError::Internal => "internal",
@@ -123,7 +143,8 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden | AppError::CrossOrigin => 403,
             AppError::NotFound { .. } => 404,
-            AppError::Duplicate { .. } => 409,
+            AppError::Duplicate { .. } | AppError::Conflict { .. } => 409,
+            AppError::RequiredField { .. } => 422,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal | AppError::Transport { .. } => 500,
@@ -215,6 +236,10 @@ mod tests {
             },
             AppError::validation(Field::Name, Rule::TooLong { max: 3 }),
             AppError::CrossOrigin,
+            AppError::Conflict { current_version: 4 },
+            AppError::RequiredField {
+                field: crate::pipeline::DealField::Amount,
+            },
             AppError::Internal,
             AppError::Malformed {
                 message: "bad".into(),

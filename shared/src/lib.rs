@@ -3,10 +3,12 @@
 
 pub mod access;
 pub mod auth;
+pub mod deal;
 pub mod department;
 pub mod error;
 pub mod locale;
 pub mod pipeline;
+pub mod transition;
 pub mod user;
 
 #[cfg(feature = "ssr")]

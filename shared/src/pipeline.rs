@@ -4,6 +4,11 @@
 mod rules;
 mod types;
 
+#[cfg(feature = "ssr")]
+pub mod entity;
+#[cfg(feature = "ssr")]
+pub mod service;
+
 pub use rules::{
     COMMENT_MAX, MoveDirection, allowed_targets, check_comment, check_move, direction,
     missing_fields,

@@ -11,6 +11,7 @@
 mod harness;
 
 mod auth;
+mod conveyor;
 mod http;
 mod org;
 mod sessions;

@@ -1,0 +1,12 @@
+//! Deals: a client's application as it passes through a pipeline.
+
+mod rules;
+mod types;
+
+#[cfg(feature = "ssr")]
+pub mod entity;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use rules::{TITLE_MAX, from_minor, to_minor, validate_currency, validate_new_deal};
+pub use types::{ClientSummary, DealId, DealView, Money, MoveDeal, NewDeal};

@@ -1,0 +1,326 @@
+//! Use cases on deals: create one, read one, move one. `move_deal` is the single
+//! implementation every path (server function, REST, automation) goes through.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use super::entity::{clients, deals};
+use super::{
+    ClientSummary, DealId, DealView, MoveDeal, NewDeal, from_minor, to_minor, validate_new_deal,
+};
+use crate::access::Actor;
+use crate::department::DepartmentId;
+use crate::error::{AppError, Entity, Field, Rule};
+use crate::pipeline::service::load_pipeline;
+use crate::pipeline::{
+    DealField, MoveDirection, PipelineView, StageView, check_comment, check_move, missing_fields,
+};
+use crate::transition::TransitionView;
+use crate::transition::entity::transitions;
+use crate::user::UserId;
+use crate::user::entity::users;
+
+/// Creates a deal in the pipeline's first stage and records its entry in the ledger.
+pub async fn create_deal(
+    db: &impl TransactionTrait,
+    actor: &Actor,
+    cmd: NewDeal,
+    now: DateTime<Utc>,
+) -> Result<DealView, AppError> {
+    validate_new_deal(&cmd)?;
+    let txn = db.begin().await?;
+    let pipeline = load_pipeline(&txn, cmd.pipeline_id).await?;
+    let first = pipeline
+        .first_stage()
+        .cloned()
+        .ok_or(AppError::validation(Field::Stage, Rule::Required))?;
+    let responsible = cmd.responsible.or(actor.user_id);
+    if let Some(user) = responsible {
+        crate::user::service::ensure_user_exists(&txn, user).await?;
+    }
+    let client_id = match cmd
+        .client_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(name) => Some(
+            clients::ActiveModel {
+                kind: Set("person".to_owned()),
+                name: Set(name.to_owned()),
+                phone: Set(non_blank(cmd.client_phone.as_deref())),
+                email: Set(non_blank(cmd.client_email.as_deref())),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+            .id,
+        ),
+        None => None,
+    };
+    let (amount_minor, currency) = match &cmd.amount {
+        Some(money) => (Some(to_minor(money)?), money.currency.clone()),
+        None => (None, "RUB".to_owned()),
+    };
+    let deal = deals::ActiveModel {
+        title: Set(cmd.title.trim().to_owned()),
+        client_id: Set(client_id),
+        amount_minor: Set(amount_minor),
+        currency: Set(currency),
+        responsible_user_id: Set(responsible.map(|u| u.0)),
+        pipeline_id: Set(pipeline.id.0),
+        stage_id: Set(first.id.0),
+        stage_entered_at: Set(now),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let view = to_view(&txn, deal).await?;
+    let missing = missing_fields(&first, |field| is_filled(&view, field));
+    if let Some(field) = missing.first() {
+        return Err(AppError::RequiredField { field: *field });
+    }
+    record(&txn, &view, None, &first, actor, now, "", false, None).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// One deal, if the actor may see it (otherwise `NotFound`, so that ids do not leak).
+pub async fn get_deal(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: DealId,
+) -> Result<DealView, AppError> {
+    let deal = deals::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: Entity::Deal,
+        })?;
+    let pipeline = load_pipeline(db, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
+    ensure_visible(actor, &pipeline, &deal)?;
+    to_view(db, deal).await
+}
+
+/// Moves a deal to another stage: checks visibility, the pipeline's rules, the reason for
+/// a return, the target's required fields and the version; then, in one transaction,
+/// updates the deal and appends the transition. A stale version gets `Conflict` with the
+/// current version, and nothing is written.
+pub async fn move_deal(
+    db: &impl TransactionTrait,
+    actor: &Actor,
+    cmd: MoveDeal,
+    now: DateTime<Utc>,
+) -> Result<DealView, AppError> {
+    let txn = db.begin().await?;
+    // Take the deal's write lock first (a row lock on PostgreSQL, the write lock on
+    // SQLite), so concurrent movers queue up and then see the new version.
+    let locked = deals::Entity::update_many()
+        .col_expr(deals::Column::Version, Expr::col(deals::Column::Version))
+        .filter(deals::Column::Id.eq(cmd.deal_id.0))
+        .exec(&txn)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(AppError::NotFound {
+            entity: Entity::Deal,
+        });
+    }
+    let deal = deals::Entity::find_by_id(cmd.deal_id.0)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: Entity::Deal,
+        })?;
+    let pipeline = load_pipeline(&txn, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
+    ensure_visible(actor, &pipeline, &deal)?;
+    if deal.version != cmd.version {
+        return Err(AppError::Conflict {
+            current_version: deal.version,
+        });
+    }
+    let from_id = crate::pipeline::StageId(deal.stage_id);
+    let direction = check_move(&pipeline, from_id, cmd.to_stage)?;
+    check_comment(direction, &cmd.comment)?;
+    let (Some(from), Some(to)) = (
+        pipeline.stage(from_id).cloned(),
+        pipeline.stage(cmd.to_stage).cloned(),
+    ) else {
+        return Err(AppError::validation(Field::Stage, Rule::UnknownValue));
+    };
+    let current = to_view(&txn, deal.clone()).await?;
+    if let Some(field) = missing_fields(&to, |field| is_filled(&current, field)).first() {
+        return Err(AppError::RequiredField { field: *field });
+    }
+    let seconds_in_from = (now - deal.stage_entered_at).num_seconds().max(0);
+    let mut changed: deals::ActiveModel = deal.into();
+    changed.stage_id = Set(to.id.0);
+    changed.stage_entered_at = Set(now);
+    changed.updated_at = Set(now);
+    changed.version = Set(cmd.version + 1);
+    let updated = changed.update(&txn).await?;
+    let view = to_view(&txn, updated).await?;
+    record(
+        &txn,
+        &view,
+        Some(&from),
+        &to,
+        actor,
+        now,
+        cmd.comment.trim(),
+        direction == MoveDirection::Return,
+        Some(seconds_in_from),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// The deal's history, newest first, if the actor may see the deal.
+pub async fn list_transitions(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: DealId,
+) -> Result<Vec<TransitionView>, AppError> {
+    get_deal(db, actor, id).await?;
+    let rows = transitions::Entity::find()
+        .filter(transitions::Column::DealId.eq(id.0))
+        .order_by_desc(transitions::Column::Id)
+        .all(db)
+        .await?;
+    let people = users::Entity::find().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| TransitionView {
+            id: row.id,
+            deal_id: DealId(row.deal_id),
+            from_stage: row.from_stage_id.map(crate::pipeline::StageId),
+            to_stage: crate::pipeline::StageId(row.to_stage_id),
+            from_stage_name: row.from_stage_name,
+            to_stage_name: row.to_stage_name,
+            from_department: row.from_department_id.map(DepartmentId),
+            to_department: row.to_department_id.map(DepartmentId),
+            actor: row.actor_user_id.map(UserId),
+            actor_name: row
+                .actor_user_id
+                .and_then(|id| people.iter().find(|u| u.id == id))
+                .map(|u| u.name.clone()),
+            at: row.at,
+            comment: row.comment,
+            is_return: row.is_return,
+            seconds_in_from: row.seconds_in_from,
+        })
+        .collect())
+}
+
+fn ensure_visible(
+    actor: &Actor,
+    pipeline: &PipelineView,
+    deal: &deals::Model,
+) -> Result<(), AppError> {
+    let department = pipeline
+        .stage(crate::pipeline::StageId(deal.stage_id))
+        .and_then(|stage| stage.department_id);
+    if actor.can_see_deal(deal.responsible_user_id.map(UserId), department) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound {
+            entity: Entity::Deal,
+        })
+    }
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one row of the ledger has this many facts"
+)]
+async fn record(
+    db: &impl ConnectionTrait,
+    deal: &DealView,
+    from: Option<&StageView>,
+    to: &StageView,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    comment: &str,
+    is_return: bool,
+    seconds_in_from: Option<i64>,
+) -> Result<(), AppError> {
+    transitions::ActiveModel {
+        deal_id: Set(deal.id.0),
+        pipeline_id: Set(deal.pipeline_id.0),
+        from_stage_id: Set(from.map(|s| s.id.0)),
+        to_stage_id: Set(to.id.0),
+        from_stage_name: Set(from.map(|s| s.name.clone())),
+        to_stage_name: Set(to.name.clone()),
+        from_department_id: Set(from.and_then(|s| s.department_id).map(|d| d.0)),
+        to_department_id: Set(to.department_id.map(|d| d.0)),
+        actor_user_id: Set(actor.user_id.map(|u| u.0)),
+        at: Set(now),
+        comment: Set(comment.to_owned()),
+        is_return: Set(is_return),
+        seconds_in_from: Set(seconds_in_from),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn is_filled(deal: &DealView, field: DealField) -> bool {
+    match field {
+        DealField::Amount => deal.amount.is_some(),
+        DealField::Client => deal.client.is_some(),
+        DealField::ClientPhone => deal.client.as_ref().is_some_and(|c| c.phone.is_some()),
+        DealField::ClientEmail => deal.client.as_ref().is_some_and(|c| c.email.is_some()),
+        DealField::Responsible => deal.responsible.is_some(),
+    }
+}
+
+fn non_blank(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+async fn to_view(db: &impl ConnectionTrait, deal: deals::Model) -> Result<DealView, AppError> {
+    let client = match deal.client_id {
+        Some(id) => clients::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|c| ClientSummary {
+                id: c.id,
+                name: c.name,
+                phone: c.phone,
+                email: c.email,
+            }),
+        None => None,
+    };
+    let responsible_name = match deal.responsible_user_id {
+        Some(id) => users::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(DealView {
+        id: DealId(deal.id),
+        title: deal.title,
+        client,
+        amount: deal
+            .amount_minor
+            .map(|minor| from_minor(minor, &deal.currency)),
+        responsible: deal.responsible_user_id.map(UserId),
+        responsible_name,
+        pipeline_id: crate::pipeline::PipelineId(deal.pipeline_id),
+        stage_id: crate::pipeline::StageId(deal.stage_id),
+        stage_entered_at: deal.stage_entered_at,
+        created_at: deal.created_at,
+        updated_at: deal.updated_at,
+        version: deal.version,
+    })
+}

@@ -1,0 +1,70 @@
+//! Wire types for deals.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::pipeline::{PipelineId, StageId};
+use crate::user::UserId;
+
+/// A deal's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DealId(pub i32);
+
+/// An amount of money: a decimal (never a float) and an ISO 4217 currency code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+/// The client a deal is for, as the board card shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSummary {
+    pub id: i32,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A deal as the board card and the deal page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealView {
+    pub id: DealId,
+    pub title: String,
+    pub client: Option<ClientSummary>,
+    pub amount: Option<Money>,
+    pub responsible: Option<UserId>,
+    pub responsible_name: Option<String>,
+    pub pipeline_id: PipelineId,
+    pub stage_id: StageId,
+    pub stage_entered_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented on every change; a change must name the version it was made from.
+    pub version: i32,
+}
+
+/// A request to create a deal in the first stage of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewDeal {
+    pub pipeline_id: PipelineId,
+    pub title: String,
+    pub client_name: Option<String>,
+    pub client_phone: Option<String>,
+    pub client_email: Option<String>,
+    pub amount: Option<Money>,
+    pub responsible: Option<UserId>,
+}
+
+/// A request to move a deal to another stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveDeal {
+    pub deal_id: DealId,
+    pub to_stage: StageId,
+    /// The version the mover saw; a stale version is refused with 409.
+    pub version: i32,
+    /// Required for a return for rework.
+    pub comment: String,
+}

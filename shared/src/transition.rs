@@ -1,0 +1,11 @@
+//! The ledger of moves: every transition of every deal, kept forever, and the time spent
+//! in each stage and department computed from it.
+
+mod rules;
+mod types;
+
+#[cfg(feature = "ssr")]
+pub mod entity;
+
+pub use rules::{StageTime, time_in_stages};
+pub use types::TransitionView;
