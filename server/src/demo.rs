@@ -67,6 +67,198 @@ const DEPARTMENTS: &[(&str, &[DemoPerson])] = &[
     ),
 ];
 
+const CLIENT_NAMES: &[&str] = &[
+    "Ivan Petrov",
+    "Maria Ivanova",
+    "Alexei Sidorov",
+    "Olga Kuznetsova",
+    "Dmitry Smirnov",
+    "Ekaterina Popova",
+    "Sergei Vasiliev",
+    "Anna Sokolova",
+    "Mikhail Mikhailov",
+    "Natalia Novikova",
+    "Andrei Fedorov",
+    "Irina Morozova",
+    "Pavel Volkov",
+    "Tatiana Alekseeva",
+    "Nikolai Lebedev",
+    "Svetlana Semenova",
+    "Viktor Egorov",
+    "Yulia Pavlova",
+    "Roman Kozlov",
+    "Elena Stepanova",
+];
+const PRODUCTS: &[(&str, i64, i64)] = &[
+    ("Mortgage", 3_000_000, 12_000_000),
+    ("Car loan", 600_000, 3_500_000),
+    ("Consumer loan", 100_000, 900_000),
+    ("Business credit line", 2_000_000, 30_000_000),
+    ("Refinancing", 500_000, 5_000_000),
+];
+const RETURN_REASONS: &[&str] = &[
+    "No income statement attached",
+    "Passport scan is unreadable",
+    "Collateral valuation is missing",
+    "Debt-to-income ratio needs a co-borrower",
+    "Employer details do not match",
+    "Committee asked for a larger down payment",
+];
+
+/// Loads the loan conveyor with about 300 deals and 90 days of realistic history
+/// (returns for rework, SLA breaches), each move made through `move_deal`.
+pub async fn seed_conveyor(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), AppError> {
+    use rand::{Rng, SeedableRng};
+    use shared::deal::service::{create_deal, move_deal};
+    use shared::deal::{Money, MoveDeal, NewDeal};
+    use shared::pipeline::StageKind;
+    use shared::pipeline::service::{Template, create_from_template, load_pipeline};
+
+    let system = Actor::system();
+    let all_departments: Vec<_> = departments::list_departments(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    let pipeline_id = create_from_template(
+        db,
+        &system,
+        "Loan conveyor",
+        Template::LoanConveyor,
+        &all_departments,
+        now,
+    )
+    .await?;
+    let pipeline = load_pipeline(db, pipeline_id).await?;
+    let people = user_service::list_users(db, &system).await?;
+    let members =
+        |department: Option<shared::department::DepartmentId>| -> Vec<shared::user::UserView> {
+            people
+                .iter()
+                .filter(|u| department.is_some_and(|d| u.department_ids.contains(&d)))
+                .cloned()
+                .collect()
+        };
+    let open: Vec<_> = pipeline
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Open)
+        .cloned()
+        .collect();
+    let closed = |kind: StageKind| {
+        pipeline
+            .stages
+            .iter()
+            .find(|s| s.kind == kind)
+            .map(|s| s.id)
+    };
+    let managers = members(open.first().and_then(|s| s.department_id));
+    // A fixed seed: every first start shows the same demo.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261123);
+    for n in 0..300 {
+        let (product, low, high) = PRODUCTS[rng.gen_range(0..PRODUCTS.len())];
+        let client = CLIENT_NAMES[rng.gen_range(0..CLIENT_NAMES.len())];
+        let created = now - chrono::Duration::minutes(rng.gen_range(30..90 * 24 * 60));
+        let manager = &managers[n % managers.len().max(1)];
+        let amount = rng.gen_range(low / 10_000..=high / 10_000) * 10_000;
+        let mut deal = create_deal(
+            db,
+            &system,
+            NewDeal {
+                pipeline_id,
+                title: format!("{product}, {client}"),
+                client_name: Some(client.to_owned()),
+                client_phone: Some(format!(
+                    "+7 9{:02} {:03}-{:02}-{:02}",
+                    rng.gen_range(0..100),
+                    rng.gen_range(0..1000),
+                    rng.gen_range(0..100),
+                    rng.gen_range(0..100)
+                )),
+                client_email: Some(format!(
+                    "{}@mail.example",
+                    client.to_lowercase().replace(' ', ".")
+                )),
+                amount: Some(Money {
+                    amount: rust_decimal::Decimal::new(amount * 100, 2),
+                    currency: "RUB".into(),
+                }),
+                responsible: Some(manager.id),
+            },
+            created,
+        )
+        .await?;
+        let mut at = created;
+        let mut position = 0_usize;
+        loop {
+            // Most desks answer within their SLA; some hold an application far longer.
+            let hours = if rng.gen_bool(0.15) {
+                rng.gen_range(48..200)
+            } else {
+                rng.gen_range(1..30)
+            };
+            let next_at = at
+                + chrono::Duration::hours(hours)
+                + chrono::Duration::minutes(rng.gen_range(0..60));
+            if next_at >= now {
+                break;
+            }
+            let roll: f64 = rng.r#gen();
+            let (to, comment) = if position > 0 && roll < 0.15 {
+                let back = rng.gen_range(0..position);
+                (
+                    open[back].id,
+                    RETURN_REASONS[rng.gen_range(0..RETURN_REASONS.len())].to_owned(),
+                )
+            } else if roll < 0.22 {
+                (
+                    closed(StageKind::Lost).unwrap_or(open[0].id),
+                    "Declined: risk too high".to_owned(),
+                )
+            } else if roll < 0.24 {
+                (
+                    closed(StageKind::Archive).unwrap_or(open[0].id),
+                    "Client stopped answering".to_owned(),
+                )
+            } else if position + 1 < open.len() {
+                (open[position + 1].id, String::new())
+            } else {
+                (
+                    closed(StageKind::Won).unwrap_or(open[0].id),
+                    "Loan issued".to_owned(),
+                )
+            };
+            let from_department = open.get(position).and_then(|s| s.department_id);
+            let movers = members(from_department);
+            let actor = match movers.get(rng.gen_range(0..movers.len().max(1))) {
+                Some(person) => user_service::load_actor(db, person.id)
+                    .await?
+                    .map(|(a, _)| a)
+                    .unwrap_or(system.clone()),
+                None => system.clone(),
+            };
+            deal = move_deal(
+                db,
+                &actor,
+                MoveDeal {
+                    deal_id: deal.id,
+                    to_stage: to,
+                    version: deal.version,
+                    comment,
+                },
+                next_at,
+            )
+            .await?;
+            at = next_at;
+            match open.iter().position(|s| s.id == to) {
+                Some(p) => position = p,
+                None => break,
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether the database has no users yet (a first start).
 pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
     Ok(users::Entity::find().count(db).await? == 0)
@@ -136,6 +328,7 @@ pub async fn seed_demo(
         )
         .await?;
     }
+    seed_conveyor(db, now).await?;
     Ok(true)
 }
 

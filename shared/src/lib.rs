@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod board;
 pub mod deal;
 pub mod department;
 pub mod error;

@@ -357,3 +357,131 @@ async fn the_database_refuses_to_rewrite_history() {
     }
     assert_eq!(c.transition_count().await, 1);
 }
+
+#[tokio::test]
+async fn the_board_counts_and_sums_only_what_the_viewer_may_see() {
+    use shared::board::BoardFilter;
+    use shared::board::service::load_board;
+    let c = Conveyor::new().await;
+    let manager = c.t.user("manager@bank.ru", Role::Employee, vec![]).await;
+    let scorer =
+        c.t.user("scorer@bank.ru", Role::Employee, vec![c.scoring])
+            .await;
+    let admin = c.t.actor(&c.admin).await;
+    let first = c.deal(&manager).await;
+    c.deal(&manager).await;
+    c.deal(&c.admin).await;
+    move_deal(&c.t.db, &admin, mv(&first, c.stage("Scoring"), ""), t0())
+        .await
+        .unwrap();
+
+    let board = load_board(
+        &c.t.db,
+        &admin,
+        c.pipeline.id,
+        &BoardFilter::default(),
+        t0(),
+    )
+    .await
+    .unwrap();
+    let column = |board: &shared::board::BoardView, name: &str| {
+        board
+            .columns
+            .iter()
+            .find(|col| col.stage.name == name)
+            .unwrap()
+            .clone()
+    };
+    let intake = column(&board, "Client manager");
+    assert_eq!(intake.count, 2);
+    assert_eq!(intake.sums, vec![("RUB".to_owned(), 2 * 450_000_000)]);
+    assert_eq!(intake.deals.len(), 2);
+    assert_eq!(column(&board, "Scoring").count, 1);
+
+    // The scorer sees the Scoring column (their department), not the intake.
+    let theirs = load_board(
+        &c.t.db,
+        &c.t.actor(&scorer).await,
+        c.pipeline.id,
+        &BoardFilter::default(),
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(column(&theirs, "Client manager").count, 0);
+    assert_eq!(column(&theirs, "Scoring").count, 1);
+
+    // The manager sees their own deals wherever they are.
+    let own = load_board(
+        &c.t.db,
+        &c.t.actor(&manager).await,
+        c.pipeline.id,
+        &BoardFilter::default(),
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            column(&own, "Client manager").count,
+            column(&own, "Scoring").count
+        ),
+        (1, 1)
+    );
+
+    let filter = BoardFilter {
+        responsible: Some(c.admin.id),
+        ..Default::default()
+    };
+    let filtered = load_board(&c.t.db, &admin, c.pipeline.id, &filter, t0())
+        .await
+        .unwrap();
+    assert_eq!(column(&filtered, "Client manager").count, 1);
+    let search = BoardFilter {
+        search: Some("Petrov Ivan".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        column(
+            &load_board(&c.t.db, &admin, c.pipeline.id, &search, t0())
+                .await
+                .unwrap(),
+            "Client manager"
+        )
+        .count,
+        0
+    );
+    let search = BoardFilter {
+        search: Some("ivan PETROV".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        column(
+            &load_board(&c.t.db, &admin, c.pipeline.id, &search, t0())
+                .await
+                .unwrap(),
+            "Client manager"
+        )
+        .count,
+        2
+    );
+    let late = BoardFilter {
+        sla_exceeded: true,
+        ..Default::default()
+    };
+    let breached = load_board(
+        &c.t.db,
+        &admin,
+        c.pipeline.id,
+        &late,
+        t0() + Duration::hours(25),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        column(&breached, "Client manager").count,
+        2,
+        "24 h SLA passed"
+    );
+    assert_eq!(column(&breached, "Scoring").count, 1, "8 h SLA passed");
+}

@@ -290,6 +290,73 @@ fn non_blank(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Many deals as views, with their clients and responsible users loaded in two queries.
+pub(crate) async fn to_views(
+    db: &impl ConnectionTrait,
+    rows: Vec<deals::Model>,
+) -> Result<Vec<DealView>, AppError> {
+    let client_ids: Vec<i32> = rows.iter().filter_map(|d| d.client_id).collect();
+    let user_ids: Vec<i32> = rows.iter().filter_map(|d| d.responsible_user_id).collect();
+    let found_clients = if client_ids.is_empty() {
+        Vec::new()
+    } else {
+        clients::Entity::find()
+            .filter(clients::Column::Id.is_in(client_ids))
+            .all(db)
+            .await?
+    };
+    let found_users = if user_ids.is_empty() {
+        Vec::new()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(user_ids))
+            .all(db)
+            .await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|deal| {
+            let client = deal
+                .client_id
+                .and_then(|id| found_clients.iter().find(|c| c.id == id))
+                .map(|c| ClientSummary {
+                    id: c.id,
+                    name: c.name.clone(),
+                    phone: c.phone.clone(),
+                    email: c.email.clone(),
+                });
+            let responsible_name = deal
+                .responsible_user_id
+                .and_then(|id| found_users.iter().find(|u| u.id == id))
+                .map(|u| u.name.clone());
+            build_view(deal, client, responsible_name)
+        })
+        .collect())
+}
+
+fn build_view(
+    deal: deals::Model,
+    client: Option<ClientSummary>,
+    responsible_name: Option<String>,
+) -> DealView {
+    DealView {
+        id: DealId(deal.id),
+        title: deal.title,
+        client,
+        amount: deal
+            .amount_minor
+            .map(|minor| from_minor(minor, &deal.currency)),
+        responsible: deal.responsible_user_id.map(UserId),
+        responsible_name,
+        pipeline_id: crate::pipeline::PipelineId(deal.pipeline_id),
+        stage_id: crate::pipeline::StageId(deal.stage_id),
+        stage_entered_at: deal.stage_entered_at,
+        created_at: deal.created_at,
+        updated_at: deal.updated_at,
+        version: deal.version,
+    }
+}
+
 async fn to_view(db: &impl ConnectionTrait, deal: deals::Model) -> Result<DealView, AppError> {
     let client = match deal.client_id {
         Some(id) => clients::Entity::find_by_id(id)
@@ -307,20 +374,5 @@ async fn to_view(db: &impl ConnectionTrait, deal: deals::Model) -> Result<DealVi
         Some(id) => users::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
         None => None,
     };
-    Ok(DealView {
-        id: DealId(deal.id),
-        title: deal.title,
-        client,
-        amount: deal
-            .amount_minor
-            .map(|minor| from_minor(minor, &deal.currency)),
-        responsible: deal.responsible_user_id.map(UserId),
-        responsible_name,
-        pipeline_id: crate::pipeline::PipelineId(deal.pipeline_id),
-        stage_id: crate::pipeline::StageId(deal.stage_id),
-        stage_entered_at: deal.stage_entered_at,
-        created_at: deal.created_at,
-        updated_at: deal.updated_at,
-        version: deal.version,
-    })
+    Ok(build_view(deal, client, responsible_name))
 }

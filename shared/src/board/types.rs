@@ -1,0 +1,41 @@
+//! Wire types for the board.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::deal::DealView;
+use crate::department::DepartmentId;
+use crate::pipeline::{PipelineId, StageView};
+use crate::user::UserId;
+
+/// Cards loaded per column at a time.
+pub const PAGE_SIZE: u64 = 50;
+
+/// What the board shows; every field narrows it. Lives in the URL so a view can be shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardFilter {
+    pub responsible: Option<UserId>,
+    pub department: Option<DepartmentId>,
+    pub amount_min: Option<Decimal>,
+    pub amount_max: Option<Decimal>,
+    pub sla_exceeded: bool,
+    /// Matches the title, or the client's name, phone or e-mail.
+    pub search: Option<String>,
+}
+
+/// One column: a stage, its exact totals and a page of cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnView {
+    pub stage: StageView,
+    pub count: u64,
+    /// Sum of amounts in minor units per currency, e.g. `[("RUB", 450000000)]`.
+    pub sums: Vec<(String, i64)>,
+    pub deals: Vec<DealView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardView {
+    pub pipeline_id: PipelineId,
+    pub pipeline_name: String,
+    pub columns: Vec<ColumnView>,
+}
