@@ -13,6 +13,7 @@ pub mod admin;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod board;
 pub mod errors;
 pub mod pages;
 pub mod shell;
@@ -89,7 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth::SignInPage />
                     <ParentRoute path=path!("") view=shell::AppShell>
                         <Route path=path!("") view=|| view! { <Redirect path="/board" /> } />
-                        <Route path=path!("board") view=pages::BoardPage />
+                        <Route path=path!("board") view=board::BoardPage />
                         <Route path=path!("clients") view=pages::ClientsPage />
                         <Route path=path!("analytics") view=pages::AnalyticsPage />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>

@@ -24,19 +24,6 @@ fn EmptyState(title: String, text: String) -> impl IntoView {
 }
 
 #[component]
-pub fn BoardPage() -> impl IntoView {
-    let i18n = use_i18n();
-    move || {
-        view! {
-            <EmptyState
-                title=t_string!(i18n, pages.board_title).to_string()
-                text=t_string!(i18n, pages.board_empty).to_string()
-            />
-        }
-    }
-}
-
-#[component]
 pub fn ClientsPage() -> impl IntoView {
     let i18n = use_i18n();
     move || {

@@ -166,7 +166,7 @@ pub async fn seed_conveyor(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             &system,
             NewDeal {
                 pipeline_id,
-                title: format!("{product}, {client}"),
+                title: format!("{product} #{}", 1001 + n),
                 client_name: Some(client.to_owned()),
                 client_phone: Some(format!(
                     "+7 9{:02} {:03}-{:02}-{:02}",

@@ -32,9 +32,9 @@ pub async fn load_board(
         columns.push(load_column(db, actor, &pipeline, stage, filter, 0, now).await?);
     }
     Ok(BoardView {
-        pipeline_id,
-        pipeline_name: pipeline.name.clone(),
+        pipeline,
         columns,
+        now,
     })
 }
 

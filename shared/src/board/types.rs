@@ -1,11 +1,12 @@
 //! Wire types for the board.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::deal::DealView;
 use crate::department::DepartmentId;
-use crate::pipeline::{PipelineId, StageView};
+use crate::pipeline::{PipelineView, StageView};
 use crate::user::UserId;
 
 /// Cards loaded per column at a time.
@@ -35,7 +36,10 @@ pub struct ColumnView {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BoardView {
-    pub pipeline_id: PipelineId,
-    pub pipeline_name: String,
+    /// The pipeline with its stages and move rules, so the board offers only valid moves.
+    pub pipeline: PipelineView,
     pub columns: Vec<ColumnView>,
+    /// The server's time when the board was read: times in stage are measured from it, the
+    /// same on the server and in the browser.
+    pub now: DateTime<Utc>,
 }

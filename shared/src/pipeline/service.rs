@@ -198,6 +198,19 @@ pub async fn create_from_template(
     Ok(PipelineId(pipeline.id))
 }
 
+/// Every pipeline's id and name, oldest first.
+pub async fn list_pipelines(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(PipelineId, String)>, AppError> {
+    Ok(pipelines::Entity::find()
+        .order_by_asc(pipelines::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (PipelineId(p.id), p.name))
+        .collect())
+}
+
 /// A pipeline with its stages in order and its move matrix.
 pub async fn load_pipeline(
     db: &impl ConnectionTrait,

@@ -1,0 +1,471 @@
+//! The kanban board: one column per stage with exact counts and sums, cards with the time
+//! in stage and SLA breaches, a "Move to…" action, and a quick form for a new deal.
+//! Filters live in the URL.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::AppError;
+use shared::board::{BoardFilter, BoardView, ColumnView};
+use shared::deal::{DealView, Money, MoveDeal, NewDeal};
+use shared::pipeline::{
+    MoveDirection, PipelineId, PipelineView, StageId, allowed_targets, direction,
+};
+
+use crate::errors::{FormError, error_message};
+use crate::i18n::*;
+
+#[server(prefix = "/api", endpoint = "load_board", input = server_fn::codec::Json)]
+pub async fn load_board(
+    pipeline: Option<PipelineId>,
+    filter: BoardFilter,
+) -> Result<BoardView, AppError> {
+    use crate::backend::{db, identity, now};
+    let actor = identity()?.actor;
+    let db = db()?;
+    let pipeline = match pipeline {
+        Some(id) => id,
+        None => shared::pipeline::service::list_pipelines(&db)
+            .await?
+            .first()
+            .map(|(id, _)| *id)
+            .ok_or(AppError::NotFound {
+                entity: shared::error::Entity::Pipeline,
+            })?,
+    };
+    shared::board::service::load_board(&db, &actor, pipeline, &filter, now()).await
+}
+
+#[server(name = MoveDealRequest, prefix = "/api", endpoint = "move_deal", input = server_fn::codec::Json)]
+pub async fn move_deal(cmd: MoveDeal) -> Result<DealView, AppError> {
+    use crate::backend::{db, identity, now};
+    let actor = identity()?.actor;
+    shared::deal::service::move_deal(&db()?, &actor, cmd, now()).await
+}
+
+#[server(prefix = "/api", endpoint = "create_deal", input = server_fn::codec::Json)]
+pub async fn create_deal(deal: NewDeal) -> Result<DealView, AppError> {
+    use crate::backend::{db, identity, now};
+    let actor = identity()?.actor;
+    shared::deal::service::create_deal(&db()?, &actor, deal, now()).await
+}
+
+/// `1234567.50 RUB` as `1 234 567.50 RUB` (whole amounts without decimals).
+pub fn format_money(money: &Money) -> String {
+    let text = money.amount.round_dp(2).to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(digit);
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{grouped} {}", money.currency)
+    } else {
+        format!("{grouped}.{fraction:0<2} {}", money.currency)
+    }
+}
+
+/// A duration as the two largest units: `3 d 4 h`, `5 h 10 min`, `12 min`.
+pub fn format_duration(i18n: leptos_i18n::I18nContext<Locale>, seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if days > 0 {
+        t_string!(i18n, board.days_hours, days, hours).to_string()
+    } else if hours > 0 {
+        t_string!(i18n, board.hours_minutes, hours, minutes = mins).to_string()
+    } else {
+        t_string!(i18n, board.minutes, minutes = mins).to_string()
+    }
+}
+
+fn filter_from_query(query: &leptos_router::params::ParamsMap) -> BoardFilter {
+    BoardFilter {
+        search: query.get("q").filter(|q| !q.trim().is_empty()),
+        sla_exceeded: query.get("sla").is_some_and(|v| v == "1"),
+        responsible: query
+            .get("responsible")
+            .and_then(|v| v.parse().ok())
+            .map(shared::user::UserId),
+        department: query
+            .get("department")
+            .and_then(|v| v.parse().ok())
+            .map(shared::department::DepartmentId),
+        amount_min: query.get("min").and_then(|v| v.parse().ok()),
+        amount_max: query.get("max").and_then(|v| v.parse().ok()),
+    }
+}
+
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let refresh = RwSignal::new(0_u32);
+    let board = Resource::new(
+        move || (filter.get(), refresh.get()),
+        |(filter, _)| load_board(None, filter),
+    );
+    let navigate = use_navigate();
+    let set_query = move |key: &'static str, value: Option<String>| {
+        let mut params: Vec<(String, String)> = query
+            .get_untracked()
+            .into_iter()
+            .filter(|(k, _)| k != key)
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            params.push((key.to_owned(), value));
+        }
+        let encoded: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", js_free_encode(v)))
+            .collect();
+        let url = if encoded.is_empty() {
+            "/board".to_owned()
+        } else {
+            format!("/board?{}", encoded.join("&"))
+        };
+        navigate(&url, Default::default());
+    };
+    let set_query = StoredValue::new(set_query);
+    let selected = RwSignal::new(None::<StageId>);
+    let reload = Callback::new(move |()| refresh.update(|n| *n += 1));
+    view! {
+        <Title text=move || t_string!(i18n, pages.board_title).to_string() />
+        <section class="page board-page">
+            <header class="page-head">
+                <h1>{t!(i18n, pages.board_title)}</h1>
+            </header>
+            <div class="filters" role="search">
+                <label class="field field-inline">
+                    <span class="sr-only">{t!(i18n, board.search)}</span>
+                    <input
+                        type="search"
+                        placeholder=move || t_string!(i18n, board.search).to_string()
+                        aria-label=move || t_string!(i18n, board.search).to_string()
+                        prop:value=move || filter.get().search.unwrap_or_default()
+                        on:change=move |ev| set_query.with_value(|f| f("q", Some(event_target_value(&ev))))
+                    />
+                </label>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || filter.get().sla_exceeded
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            set_query.with_value(|f| f("sla", on.then(|| "1".to_owned())))
+                        }
+                    />
+                    <span>{t!(i18n, board.sla_only)}</span>
+                </label>
+            </div>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, admin.loading)}</p> }>
+                {move || {
+                    board
+                        .get()
+                        .map(|result| match result {
+                            Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
+                            Ok(board) => view! { <Board board selected reload /> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+/// Percent-encodes a query value (kept tiny: the board's values are short text and numbers).
+fn js_free_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn Board(
+    board: BoardView,
+    selected: RwSignal<Option<StageId>>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let pipeline = StoredValue::new(board.pipeline.clone());
+    let now = board.now;
+    let first_stage = board.columns.first().map(|c| c.stage.id);
+    let current = Signal::derive(move || selected.get().or(first_stage));
+    let tabs = board.columns.clone();
+    view! {
+        <nav class="stage-tabs" aria-label=move || t_string!(i18n, board.stages).to_string()>
+            {tabs
+                .into_iter()
+                .map(|column| {
+                    let id = column.stage.id;
+                    view! {
+                        <button
+                            type="button"
+                            class="stage-tab"
+                            aria-pressed=move || (current.get() == Some(id)).to_string()
+                            on:click=move |_| selected.set(Some(id))
+                        >
+                            {column.stage.name.clone()}
+                            <span class="count">{column.count}</span>
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </nav>
+        <div class="board">
+            {board
+                .columns
+                .into_iter()
+                .map(|column| {
+                    let id = column.stage.id;
+                    view! {
+                        <Column column pipeline now reload active=Signal::derive(move || current.get() == Some(id)) />
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn Column(
+    column: ColumnView,
+    pipeline: StoredValue<PipelineView>,
+    now: chrono::DateTime<chrono::Utc>,
+    reload: Callback<()>,
+    active: Signal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let stage = column.stage.clone();
+    let creating = RwSignal::new(false);
+    let is_first = pipeline.with_value(|p| p.first_stage().map(|s| s.id) == Some(stage.id));
+    let sums = column
+        .sums
+        .iter()
+        .map(|(currency, minor)| format_money(&shared::deal::from_minor(*minor, currency)))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let label = stage.name.clone();
+    view! {
+        <section class="column" class:active=move || active.get() aria-label=label>
+            <header class="column-head">
+                <span class="dot" data-kind=stage.kind.as_str()></span>
+                <h2>{stage.name.clone()}</h2>
+                <span class="count" title=move || t_string!(i18n, board.count).to_string()>{column.count}</span>
+            </header>
+            <p class="column-sum">{if sums.is_empty() { "—".to_owned() } else { sums }}</p>
+            {is_first.then(|| view! {
+                <button type="button" class="btn btn-small btn-block" on:click=move |_| creating.set(true)>
+                    {t!(i18n, board.new_deal)}
+                </button>
+                <Show when=move || creating.get()>
+                    <NewDealForm pipeline_id=pipeline.with_value(|p| p.id) done=Callback::new(move |()| { creating.set(false); reload.run(()) }) cancel=Callback::new(move |()| creating.set(false)) />
+                </Show>
+            })}
+            <ul class="cards">
+                {column
+                    .deals
+                    .into_iter()
+                    .map(|deal| view! { <Card deal stage=stage.clone() pipeline now reload /> })
+                    .collect_view()}
+            </ul>
+            {(column.count > 0 && column.count as usize > column_len_hint()).then(|| view! {
+                <p class="muted small">{t!(i18n, board.more)}</p>
+            })}
+        </section>
+    }
+}
+
+fn column_len_hint() -> usize {
+    shared::board::PAGE_SIZE as usize
+}
+
+#[component]
+fn Card(
+    deal: DealView,
+    stage: shared::pipeline::StageView,
+    pipeline: StoredValue<PipelineView>,
+    now: chrono::DateTime<chrono::Utc>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let in_stage = (now - deal.stage_entered_at).num_seconds();
+    let breached = stage.sla_seconds.is_some_and(|sla| in_stage > sla);
+    let moving = RwSignal::new(false);
+    let title = deal.title.clone();
+    view! {
+        <li class="card deal-card" class:breached=breached>
+            <h3>{deal.title.clone()}</h3>
+            {deal.client.as_ref().map(|client| view! { <p class="muted small">{client.name.clone()}</p> })}
+            <p class="amount">{deal.amount.as_ref().map(format_money).unwrap_or_default()}</p>
+            <div class="card-meta">
+                <span class="small">{deal.responsible_name.clone().unwrap_or_default()}</span>
+                <span class="small" class:sla-breach=breached>
+                    {move || format_duration(i18n, in_stage)}
+                    {breached.then(|| view! { <span class="badge badge-danger">{t!(i18n, board.sla_breached)}</span> })}
+                </span>
+            </div>
+            <button
+                type="button"
+                class="btn btn-small"
+                aria-label=move || t_string!(i18n, board.move_deal, title = title.clone()).to_string()
+                aria-expanded=move || moving.get().to_string()
+                on:click=move |_| moving.update(|m| *m = !*m)
+            >
+                {t!(i18n, board.move_to)}
+            </button>
+            <Show when=move || moving.get()>
+                <MoveForm deal=deal.clone() pipeline done=Callback::new(move |()| { moving.set(false); reload.run(()) }) />
+            </Show>
+        </li>
+    }
+}
+
+#[component]
+fn MoveForm(
+    deal: DealView,
+    pipeline: StoredValue<PipelineView>,
+    done: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let targets: Vec<_> = pipeline.with_value(|p| {
+        allowed_targets(p, deal.stage_id)
+            .into_iter()
+            .filter_map(|id| p.stage(id).cloned())
+            .collect()
+    });
+    let target = RwSignal::new(targets.first().map(|s| s.id));
+    let comment = RwSignal::new(String::new());
+    let from = deal.stage_id;
+    let is_return = Signal::derive(move || {
+        pipeline.with_value(
+            |p| match (p.stage(from), target.get().and_then(|t| p.stage(t))) {
+                (Some(from), Some(to)) => direction(from, to) == MoveDirection::Return,
+                _ => false,
+            },
+        )
+    });
+    let action = ServerAction::<MoveDealRequest>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            done.run(());
+        }
+    });
+    let (id, version) = (deal.id, deal.version);
+    view! {
+        <form
+            class="move-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if let Some(to_stage) = target.get_untracked() {
+                    action.dispatch(MoveDealRequest { cmd: MoveDeal { deal_id: id, to_stage, version, comment: comment.get_untracked() } });
+                }
+            }
+        >
+            <label class="field">
+                <span>{t!(i18n, board.target)}</span>
+                <select on:change=move |ev| target.set(event_target_value(&ev).parse().ok().map(StageId))>
+                    {targets
+                        .into_iter()
+                        .map(|stage| view! { <option value=stage.id.0.to_string()>{stage.name}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span>
+                    {move || if is_return.get() { t_string!(i18n, board.reason).to_string() } else { t_string!(i18n, board.comment).to_string() }}
+                </span>
+                <textarea rows="2" prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+            </label>
+            <FormError error />
+            <button type="submit" class="btn btn-primary btn-small" disabled=move || action.pending().get()>
+                {t!(i18n, board.do_move)}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn NewDealForm(pipeline_id: PipelineId, done: Callback<()>, cancel: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let title = RwSignal::new(String::new());
+    let client = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let amount = RwSignal::new(String::new());
+    let action = ServerAction::<CreateDeal>::new();
+    let local_error = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || {
+        local_error
+            .get()
+            .or_else(|| action.value().get().and_then(Result::err))
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            done.run(());
+        }
+    });
+    view! {
+        <form
+            class="card form new-deal"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let money = match amount.get_untracked().trim() {
+                    "" => None,
+                    text => match text.replace([' ', '\u{a0}'], "").replace(',', ".").parse() {
+                        Ok(value) => Some(Money { amount: value, currency: "RUB".into() }),
+                        Err(_) => {
+                            local_error.set(Some(AppError::validation(shared::Field::Amount, shared::Rule::InvalidAmount)));
+                            return;
+                        }
+                    },
+                };
+                local_error.set(None);
+                let blank_to_none = |s: String| Some(s).filter(|s| !s.trim().is_empty());
+                action.dispatch(CreateDeal {
+                    deal: NewDeal {
+                        pipeline_id,
+                        title: title.get_untracked(),
+                        client_name: blank_to_none(client.get_untracked()),
+                        client_phone: blank_to_none(phone.get_untracked()),
+                        client_email: None,
+                        amount: money,
+                        responsible: None,
+                    },
+                });
+            }
+        >
+            <label class="field">
+                <span>{t!(i18n, board.deal_title)}</span>
+                <input type="text" prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+            </label>
+            <label class="field">
+                <span>{t!(i18n, board.client)}</span>
+                <input type="text" prop:value=move || client.get() on:input=move |ev| client.set(event_target_value(&ev)) />
+            </label>
+            <label class="field">
+                <span>{t!(i18n, board.phone)}</span>
+                <input type="tel" prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) />
+            </label>
+            <label class="field">
+                <span>{t!(i18n, board.amount)}</span>
+                <input type="text" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev)) />
+            </label>
+            <FormError error />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary btn-small" disabled=move || action.pending().get()>{t!(i18n, admin.create)}</button>
+                <button type="button" class="btn btn-small" on:click=move |_| cancel.run(())>{t!(i18n, admin.cancel)}</button>
+            </div>
+        </form>
+    }
+}

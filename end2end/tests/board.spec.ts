@@ -1,0 +1,60 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, hydrated, screenshot, signIn } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test('the board shows the demo conveyor with counts and sums', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  const intake = page.getByRole('region', { name: 'Client manager' });
+  await expect(intake.getByRole('heading', { name: 'Client manager' })).toBeVisible();
+  await expect(intake.locator('.count').first()).not.toHaveText('0');
+  await expect(page.getByRole('region', { name: 'Issued' })).toBeVisible();
+  await screenshot(page, 'board');
+});
+
+test('a new deal, a move with the keyboard, a return without a reason refused', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  const intake = page.getByRole('region', { name: 'Client manager' });
+  await intake.getByRole('button', { name: '+ New deal' }).click();
+  await page.getByLabel('Title', { exact: true }).fill('Playwright mortgage');
+  await page.getByLabel('Client', { exact: true }).fill('Test Client');
+  await page.getByLabel('Phone', { exact: true }).fill('+7 900 111-22-33');
+  await page.getByLabel('Amount, RUB').fill('1 500 000');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const card = page.getByRole('listitem').filter({ hasText: 'Playwright mortgage' });
+  await expect(card).toBeVisible();
+  await expect(card).toContainText('1\u202f500\u202f000 RUB');
+
+  // Move to Scoring using only the keyboard.
+  await card.getByRole('button', { name: 'Move Playwright mortgage' }).focus();
+  await page.keyboard.press('Enter');
+  await card.getByLabel('Stage').selectOption({ label: 'Scoring' });
+  await card.getByRole('button', { name: 'Move', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  const scoring = page.getByRole('region', { name: 'Scoring' });
+  const moved = scoring.getByRole('listitem').filter({ hasText: 'Playwright mortgage' });
+  await expect(moved).toBeVisible();
+
+  // Back to the client manager without a reason: refused with a message.
+  await moved.getByRole('button', { name: 'Move Playwright mortgage' }).click();
+  await moved.getByLabel('Stage').selectOption({ label: 'Client manager' });
+  await moved.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(moved.getByRole('alert')).toHaveText('A return for rework needs a reason.');
+  await moved.getByLabel('Reason for the return').fill('Income statement missing');
+  await moved.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(intake.getByRole('listitem').filter({ hasText: 'Playwright mortgage' })).toBeVisible();
+});
+
+test('search narrows the board and lives in the URL', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await page.goto('/board?q=Playwright');
+  await hydrated(page);
+  const intake = page.getByRole('region', { name: 'Client manager' });
+  await expect(intake.getByRole('listitem')).toHaveCount(1);
+  await expect(page.getByRole('searchbox')).toHaveValue('Playwright');
+});
