@@ -61,13 +61,17 @@ fi
 log "end-to-end tests (Playwright, Debian's Chromium)"
 E2E_DIR="$(mktemp -d)"
 E2E_ADDR="127.0.0.1:${KONVEYER_E2E_PORT:-3900}"
+if curl -fs "http://$E2E_ADDR/healthz" >/dev/null 2>&1; then
+  echo "something already serves $E2E_ADDR; stop it or set KONVEYER_E2E_PORT" >&2
+  exit 1
+fi
 KONVEYER_DATA_DIR="$E2E_DIR" KONVEYER_ADDR="$E2E_ADDR" LEPTOS_SITE_ROOT="$ROOT/target/site" \
   "$KONVEYER" serve > "$E2E_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$SMOKE_DIR" "$E2E_DIR"' EXIT
-for _ in $(seq 1 60); do
-  curl -fs "http://$E2E_ADDR/healthz" >/dev/null 2>&1 && break
+for _ in $(seq 1 120); do
   kill -0 $SERVER_PID 2>/dev/null || { cat "$E2E_DIR/server.log" >&2; exit 1; }
+  curl -fs "http://$E2E_ADDR/healthz" >/dev/null 2>&1 && break
   sleep 1
 done
 mkdir -p end2end/screenshots

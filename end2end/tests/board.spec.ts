@@ -15,38 +15,39 @@ test('the board shows the demo conveyor with counts and sums', async ({ page }) 
 });
 
 test('a new deal, a move with the keyboard, a return without a reason refused', async ({ page }) => {
+  const title = `Playwright mortgage ${Date.now()}`;
   await signIn(page, ADMIN);
   await expect(page).toHaveURL(/\/board$/);
   await hydrated(page);
   const intake = page.getByRole('region', { name: 'Client manager' });
   await intake.getByRole('button', { name: '+ New deal' }).click();
-  await page.getByLabel('Title', { exact: true }).fill('Playwright mortgage');
+  await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Client', { exact: true }).fill('Test Client');
   await page.getByLabel('Phone', { exact: true }).fill('+7 900 111-22-33');
   await page.getByLabel('Amount, RUB').fill('1 500 000');
   await page.getByRole('button', { name: 'Create' }).click();
-  const card = page.getByRole('listitem').filter({ hasText: 'Playwright mortgage' });
+  const card = page.getByRole('listitem').filter({ hasText: title });
   await expect(card).toBeVisible();
   await expect(card).toContainText('1\u202f500\u202f000 RUB');
 
   // Move to Scoring using only the keyboard.
-  await card.getByRole('button', { name: 'Move Playwright mortgage' }).focus();
+  await card.getByRole('button', { name: `Move ${title}` }).focus();
   await page.keyboard.press('Enter');
   await card.getByLabel('Stage').selectOption({ label: 'Scoring' });
   await card.getByRole('button', { name: 'Move', exact: true }).focus();
   await page.keyboard.press('Enter');
   const scoring = page.getByRole('region', { name: 'Scoring' });
-  const moved = scoring.getByRole('listitem').filter({ hasText: 'Playwright mortgage' });
+  const moved = scoring.getByRole('listitem').filter({ hasText: title });
   await expect(moved).toBeVisible();
 
   // Back to the client manager without a reason: refused with a message.
-  await moved.getByRole('button', { name: 'Move Playwright mortgage' }).click();
+  await moved.getByRole('button', { name: `Move ${title}` }).click();
   await moved.getByLabel('Stage').selectOption({ label: 'Client manager' });
   await moved.getByRole('button', { name: 'Move', exact: true }).click();
   await expect(moved.getByRole('alert')).toHaveText('A return for rework needs a reason.');
   await moved.getByLabel('Reason for the return').fill('Income statement missing');
   await moved.getByRole('button', { name: 'Move', exact: true }).click();
-  await expect(intake.getByRole('listitem').filter({ hasText: 'Playwright mortgage' })).toBeVisible();
+  await expect(intake.getByRole('listitem').filter({ hasText: title })).toBeVisible();
 });
 
 test('search narrows the board and lives in the URL', async ({ page }) => {
