@@ -305,7 +305,9 @@ fn Card(
     let title = deal.title.clone();
     view! {
         <li class="card deal-card" class:breached=breached>
-            <h3>{deal.title.clone()}</h3>
+            <h3>
+                <a href=format!("/deals/{}", deal.id.0)>{deal.title.clone()}</a>
+            </h3>
             {deal.client.as_ref().map(|client| view! { <p class="muted small">{client.name.clone()}</p> })}
             <p class="amount">{deal.amount.as_ref().map(format_money).unwrap_or_default()}</p>
             <div class="card-meta">

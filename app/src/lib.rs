@@ -14,6 +14,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod board;
+pub mod deal_card;
 pub mod errors;
 pub mod pages;
 pub mod shell;
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=shell::AppShell>
                         <Route path=path!("") view=|| view! { <Redirect path="/board" /> } />
                         <Route path=path!("board") view=board::BoardPage />
+                        <Route path=path!("deals/:id") view=deal_card::DealPage />
                         <Route path=path!("clients") view=pages::ClientsPage />
                         <Route path=path!("analytics") view=pages::AnalyticsPage />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>

@@ -47,7 +47,21 @@ test('a new deal, a move with the keyboard, a return without a reason refused', 
   await expect(moved.getByRole('alert')).toHaveText('A return for rework needs a reason.');
   await moved.getByLabel('Reason for the return').fill('Income statement missing');
   await moved.getByRole('button', { name: 'Move', exact: true }).click();
-  await expect(intake.getByRole('listitem').filter({ hasText: title })).toBeVisible();
+  const back = intake.getByRole('listitem').filter({ hasText: title });
+  await expect(back).toBeVisible();
+
+  // The deal page shows the history, newest first, with the return and its reason.
+  await back.getByRole('link', { name: title }).click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  const history = page.getByRole('list').filter({ hasText: 'Income statement missing' });
+  const steps = history.getByRole('listitem');
+  await expect(steps).toHaveCount(3);
+  await expect(steps.nth(0)).toContainText('Scoring → Client manager');
+  await expect(steps.nth(0)).toContainText('Return for rework');
+  await expect(steps.nth(1)).toContainText('Client manager → Scoring');
+  await expect(steps.nth(2)).toContainText('Client manager');
+  await expect(page.getByRole('heading', { name: 'Time in each stage' })).toBeVisible();
+  await screenshot(page, 'deal');
 });
 
 test('search narrows the board and lives in the URL', async ({ page }) => {

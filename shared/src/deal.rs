@@ -9,4 +9,4 @@ pub mod entity;
 pub mod service;
 
 pub use rules::{TITLE_MAX, from_minor, to_minor, validate_currency, validate_new_deal};
-pub use types::{ClientSummary, DealId, DealView, Money, MoveDeal, NewDeal};
+pub use types::{ClientSummary, DealCard, DealId, DealView, Money, MoveDeal, NewDeal};

@@ -10,7 +10,8 @@ use sea_orm::{
 
 use super::entity::{clients, deals};
 use super::{
-    ClientSummary, DealId, DealView, MoveDeal, NewDeal, from_minor, to_minor, validate_new_deal,
+    ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, from_minor, to_minor,
+    validate_new_deal,
 };
 use crate::access::Actor;
 use crate::department::DepartmentId;
@@ -375,4 +376,41 @@ async fn to_view(db: &impl ConnectionTrait, deal: deals::Model) -> Result<DealVi
         None => None,
     };
     Ok(build_view(deal, client, responsible_name))
+}
+
+/// Everything the deal page shows: the deal, its pipeline, the history newest first and
+/// the time spent per stage and per department (the current visit counted up to `now`).
+pub async fn load_deal_card(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: DealId,
+    now: DateTime<Utc>,
+) -> Result<DealCard, AppError> {
+    let deal = get_deal(db, actor, id).await?;
+    let pipeline = load_pipeline(db, deal.pipeline_id).await?;
+    let history = list_transitions(db, actor, id).await?;
+    let time_in_stages = crate::transition::time_in_stages(&history, now);
+    let mut time_by_department: Vec<(Option<DepartmentId>, i64)> = Vec::new();
+    for row in &time_in_stages {
+        match time_by_department
+            .iter_mut()
+            .find(|(d, _)| *d == row.department)
+        {
+            Some((_, seconds)) => *seconds += row.seconds,
+            None => time_by_department.push((row.department, row.seconds)),
+        }
+    }
+    let departments = crate::department::service::list_departments(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name))
+        .collect();
+    Ok(DealCard {
+        deal,
+        pipeline,
+        history,
+        time_in_stages,
+        time_by_department,
+        departments,
+    })
 }

@@ -68,3 +68,15 @@ pub struct MoveDeal {
     /// Required for a return for rework.
     pub comment: String,
 }
+
+/// What the deal page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealCard {
+    pub deal: DealView,
+    pub pipeline: crate::pipeline::PipelineView,
+    /// Newest first.
+    pub history: Vec<crate::transition::TransitionView>,
+    pub time_in_stages: Vec<crate::transition::StageTime>,
+    pub time_by_department: Vec<(Option<crate::department::DepartmentId>, i64)>,
+    pub departments: Vec<(crate::department::DepartmentId, String)>,
+}

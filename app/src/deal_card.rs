@@ -1,0 +1,152 @@
+//! The deal page: the deal's facts, its full history newest first, and the total time it
+//! has spent in each stage and department.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::AppError;
+use shared::deal::{DealCard, DealId};
+
+use crate::board::{format_duration, format_money};
+use crate::errors::error_message;
+use crate::i18n::*;
+
+#[server(prefix = "/api", endpoint = "load_deal_card", input = server_fn::codec::Json)]
+pub async fn load_deal_card(id: DealId) -> Result<DealCard, AppError> {
+    use crate::backend::{db, identity, now};
+    let actor = identity()?.actor;
+    shared::deal::service::load_deal_card(&db()?, &actor, id, now()).await
+}
+
+#[component]
+pub fn DealPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse().ok())
+            .map(DealId)
+    });
+    let card = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_deal_card(id).await,
+                None => Err(AppError::NotFound {
+                    entity: shared::error::Entity::Deal,
+                }),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, admin.loading)}</p> }>
+            {move || {
+                card.get()
+                    .map(|result| match result {
+                        Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
+                        Ok(card) => view! { <DealCardView card /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn DealCardView(card: DealCard) -> impl IntoView {
+    let i18n = use_i18n();
+    let deal = card.deal.clone();
+    let stage_name = card
+        .pipeline
+        .stage(deal.stage_id)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let department_name = |id: Option<shared::department::DepartmentId>| {
+        id.and_then(|id| card.departments.iter().find(|(d, _)| *d == id))
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| "—".to_owned())
+    };
+    let by_department = card.time_by_department.clone();
+    let title = deal.title.clone();
+    view! {
+        <Title text=title />
+        <section class="page deal-page">
+            <header class="page-head">
+                <div>
+                    <A href="/board" attr:class="small">{t!(i18n, deal.back)}</A>
+                    <h1>{deal.title.clone()}</h1>
+                </div>
+                <span class="badge">{stage_name}</span>
+            </header>
+            <dl class="facts card">
+                <div><dt>{t!(i18n, board.client)}</dt><dd>{deal.client.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{t!(i18n, board.phone)}</dt><dd>{deal.client.as_ref().and_then(|c| c.phone.clone()).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{t!(i18n, deal.amount)}</dt><dd>{deal.amount.as_ref().map(format_money).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{t!(i18n, deal.responsible)}</dt><dd>{deal.responsible_name.clone().unwrap_or_else(|| "—".into())}</dd></div>
+            </dl>
+            <div class="deal-grid">
+                <section class="card">
+                    <h2>{t!(i18n, deal.time_in_stages)}</h2>
+                    <table class="data compact">
+                        <thead><tr><th>{t!(i18n, deal.stage)}</th><th>{t!(i18n, deal.visits)}</th><th>{t!(i18n, deal.total)}</th></tr></thead>
+                        <tbody>
+                            {card.time_in_stages.iter().map(|row| {
+                                let seconds = row.seconds;
+                                view! {
+                                    <tr>
+                                        <td data-label=move || t_string!(i18n, deal.stage).to_string()>{row.stage_name.clone()}</td>
+                                        <td data-label=move || t_string!(i18n, deal.visits).to_string()>{row.visits}</td>
+                                        <td data-label=move || t_string!(i18n, deal.total).to_string()>{move || format_duration(i18n, seconds)}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <h2>{t!(i18n, deal.time_in_departments)}</h2>
+                    <table class="data compact">
+                        <tbody>
+                            {by_department.into_iter().map(|(department, seconds)| {
+                                let name = department_name(department);
+                                view! {
+                                    <tr>
+                                        <td>{name}</td>
+                                        <td>{move || format_duration(i18n, seconds)}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+                <section class="card">
+                    <h2>{t!(i18n, deal.history)}</h2>
+                    <ol class="history">
+                        {card.history.into_iter().map(|step| {
+                            let when = step.at.format("%Y-%m-%d %H:%M UTC").to_string();
+                            let spent = step.seconds_in_from;
+                            view! {
+                                <li class:is-return=step.is_return>
+                                    <div class="history-line">
+                                        <strong>
+                                            {match step.from_stage_name.clone() {
+                                                Some(from) => format!("{from} → {}", step.to_stage_name),
+                                                None => step.to_stage_name.clone(),
+                                            }}
+                                        </strong>
+                                        {step.is_return.then(|| view! { <span class="badge badge-danger">{t!(i18n, deal.returned)}</span> })}
+                                    </div>
+                                    <div class="muted small">
+                                        {when} " · " {step.actor_name.clone().unwrap_or_else(|| t_string!(i18n, deal.system).to_string())}
+                                        {spent.map(|s| view! { " · " {move || t_string!(i18n, deal.spent, time = format_duration(i18n, s)).to_string()} })}
+                                    </div>
+                                    {(!step.comment.is_empty()).then(|| view! { <p class="history-comment">{step.comment.clone()}</p> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                </section>
+            </div>
+        </section>
+    }
+}
