@@ -14,9 +14,11 @@ pub const SESSION_USER_ID: &str = "user_id";
 pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 
 /// Application state handed to server functions through Leptos context.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServerContext {
     pub db: DatabaseConnection,
+    /// Where use cases publish events after they commit.
+    pub events: std::sync::Arc<dyn shared::event::EventSink>,
 }
 
 /// The signed-in user of this request, resolved once by the server's middleware.
@@ -29,6 +31,13 @@ pub struct Identity {
 pub fn db() -> Result<DatabaseConnection, AppError> {
     use_context::<ServerContext>()
         .map(|ctx| ctx.db)
+        .ok_or(AppError::Internal)
+}
+
+/// The event sink for use cases that publish.
+pub fn events() -> Result<std::sync::Arc<dyn shared::event::EventSink>, AppError> {
+    use_context::<ServerContext>()
+        .map(|ctx| ctx.events)
         .ok_or(AppError::Internal)
 }
 

@@ -38,16 +38,16 @@ pub async fn load_board(
 
 #[server(name = MoveDealRequest, prefix = "/api", endpoint = "move_deal", input = server_fn::codec::Json)]
 pub async fn move_deal(cmd: MoveDeal) -> Result<DealView, AppError> {
-    use crate::backend::{db, identity, now};
+    use crate::backend::{db, events, identity, now};
     let actor = identity()?.actor;
-    shared::deal::service::move_deal(&db()?, &actor, cmd, now()).await
+    shared::deal::service::move_deal(&db()?, &events()?, &actor, cmd, now()).await
 }
 
 #[server(prefix = "/api", endpoint = "create_deal", input = server_fn::codec::Json)]
 pub async fn create_deal(deal: NewDeal) -> Result<DealView, AppError> {
-    use crate::backend::{db, identity, now};
+    use crate::backend::{db, events, identity, now};
     let actor = identity()?.actor;
-    shared::deal::service::create_deal(&db()?, &actor, deal, now()).await
+    shared::deal::service::create_deal(&db()?, &events()?, &actor, deal, now()).await
 }
 
 /// `1234567.50 RUB` as `1 234 567.50 RUB` (whole amounts without decimals).
@@ -134,6 +134,7 @@ pub fn BoardPage() -> impl IntoView {
     let set_query = StoredValue::new(set_query);
     let selected = RwSignal::new(None::<StageId>);
     let reload = Callback::new(move |()| refresh.update(|n| *n += 1));
+    follow_live_events(reload);
     view! {
         <Title text=move || t_string!(i18n, pages.board_title).to_string() />
         <section class="page board-page">
@@ -175,6 +176,42 @@ pub fn BoardPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// Reloads the board when the server reports a change to a deal this user may see, at
+/// most every 300 ms so a burst of moves costs one reload.
+fn follow_live_events(reload: Callback<()>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let Ok(source) = web_sys::EventSource::new("/api/events") else {
+            return;
+        };
+        let waiting = StoredValue::new(false);
+        let on_event =
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
+                if !waiting.get_value() {
+                    waiting.set_value(true);
+                    set_timeout(
+                        move || {
+                            waiting.set_value(false);
+                            reload.run(());
+                        },
+                        std::time::Duration::from_millis(300),
+                    );
+                }
+            });
+        for kind in ["deal", "reload"] {
+            let _ =
+                source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+        }
+        on_event.forget();
+        let source = send_wrapper::SendWrapper::new(source);
+        on_cleanup(move || source.close());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = reload;
 }
 
 /// Percent-encodes a query value (kept tiny: the board's values are short text and numbers).

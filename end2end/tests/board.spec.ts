@@ -73,3 +73,35 @@ test('search narrows the board and lives in the URL', async ({ page }) => {
   await expect(intake.getByRole('listitem')).toHaveCount(1);
   await expect(page.getByRole('searchbox')).toHaveValue('Playwright');
 });
+
+test('a second browser sees new deals and moves live, without reloading', async ({ page, browser }) => {
+  const title = `Live deal ${Date.now()}`;
+  const watcherContext = await browser.newContext();
+  const watcher = await watcherContext.newPage();
+  await signIn(watcher, ADMIN);
+  await expect(watcher).toHaveURL(/\/board$/);
+  await hydrated(watcher);
+
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  const intake = page.getByRole('region', { name: 'Client manager' });
+  await intake.getByRole('button', { name: '+ New deal' }).click();
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Client', { exact: true }).fill('Live Client');
+  await page.getByLabel('Phone', { exact: true }).fill('+7 900 555-44-33');
+  await page.getByLabel('Amount, RUB').fill('250000');
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  const seen = watcher.getByRole('region', { name: 'Client manager' }).getByRole('listitem').filter({ hasText: title });
+  await expect(seen).toBeVisible({ timeout: 5000 });
+
+  const card = intake.getByRole('listitem').filter({ hasText: title });
+  await card.getByRole('button', { name: `Move ${title}` }).click();
+  await card.getByLabel('Stage').selectOption({ label: 'Scoring' });
+  await card.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(
+    watcher.getByRole('region', { name: 'Scoring' }).getByRole('listitem').filter({ hasText: title }),
+  ).toBeVisible({ timeout: 5000 });
+  await watcherContext.close();
+});

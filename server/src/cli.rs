@@ -132,6 +132,7 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         leptos_options,
         db: db.clone(),
         config: Arc::new(config.clone()),
+        events: crate::events::EventBus::default(),
     };
     tokio::spawn(sweep_expired_sessions(db.clone()));
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -163,6 +163,7 @@ pub async fn seed_conveyor(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
         let amount = rng.gen_range(low / 10_000..=high / 10_000) * 10_000;
         let mut deal = create_deal(
             db,
+            &(),
             &system,
             NewDeal {
                 pipeline_id,
@@ -239,6 +240,7 @@ pub async fn seed_conveyor(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             };
             deal = move_deal(
                 db,
+                &(),
                 &actor,
                 MoveDeal {
                     deal_id: deal.id,

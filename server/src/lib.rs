@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod identity;
 pub mod security;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
+    pub events: events::EventBus,
 }
 
 /// Builds the whole HTTP application: pages, server functions, health, middleware.
@@ -42,6 +44,7 @@ pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = ServerContext {
         db: state.db.clone(),
+        events: Arc::new(state.events.clone()),
     };
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("konveyer_session")
@@ -55,6 +58,7 @@ pub fn build_router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/api/events", get(events::stream))
         .leptos_routes_with_context(
             &state,
             routes,

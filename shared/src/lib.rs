@@ -7,6 +7,7 @@ pub mod board;
 pub mod deal;
 pub mod department;
 pub mod error;
+pub mod event;
 pub mod locale;
 pub mod pipeline;
 pub mod transition;

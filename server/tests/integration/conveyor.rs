@@ -74,6 +74,7 @@ impl Conveyor {
         let actor = self.t.actor(&self.admin).await;
         create_deal(
             &self.t.db,
+            &(),
             &actor,
             NewDeal {
                 pipeline_id: self.pipeline.id,
@@ -115,6 +116,7 @@ async fn a_move_updates_the_deal_and_appends_the_transition() {
     assert_eq!(deal.stage_id, c.stage("Client manager"));
     let moved = move_deal(
         &c.t.db,
+        &(),
         &admin,
         mv(&deal, c.stage("Scoring"), ""),
         t0() + Duration::hours(3),
@@ -140,13 +142,20 @@ async fn a_return_needs_a_reason_and_is_marked() {
     let c = Conveyor::new().await;
     let admin = c.t.actor(&c.admin).await;
     let deal = c.deal(&c.admin).await;
-    let scored = move_deal(&c.t.db, &admin, mv(&deal, c.stage("Scoring"), ""), t0())
-        .await
-        .unwrap();
+    let scored = move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&deal, c.stage("Scoring"), ""),
+        t0(),
+    )
+    .await
+    .unwrap();
     let before = c.transition_count().await;
     assert_eq!(
         move_deal(
             &c.t.db,
+            &(),
             &admin,
             mv(&scored, c.stage("Client manager"), "  "),
             t0()
@@ -157,6 +166,7 @@ async fn a_return_needs_a_reason_and_is_marked() {
     assert_eq!(c.transition_count().await, before, "nothing written");
     let back = move_deal(
         &c.t.db,
+        &(),
         &admin,
         mv(&scored, c.stage("Client manager"), "No income statement"),
         t0(),
@@ -174,7 +184,7 @@ async fn moves_outside_the_rules_are_refused() {
     let admin = c.t.actor(&c.admin).await;
     let deal = c.deal(&c.admin).await;
     assert_eq!(
-        move_deal(&c.t.db, &admin, mv(&deal, c.stage("Risk"), ""), t0()).await,
+        move_deal(&c.t.db, &(), &admin, mv(&deal, c.stage("Risk"), ""), t0()).await,
         Err(AppError::validation(Field::Stage, Rule::MoveNotAllowed))
     );
     set_allowed_moves(
@@ -189,11 +199,18 @@ async fn moves_outside_the_rules_are_refused() {
     .await
     .unwrap();
     assert_eq!(
-        move_deal(&c.t.db, &admin, mv(&deal, c.stage("Scoring"), ""), t0()).await,
+        move_deal(
+            &c.t.db,
+            &(),
+            &admin,
+            mv(&deal, c.stage("Scoring"), ""),
+            t0()
+        )
+        .await,
         Err(AppError::validation(Field::Stage, Rule::MoveNotAllowed))
     );
     assert!(
-        move_deal(&c.t.db, &admin, mv(&deal, c.stage("Risk"), ""), t0())
+        move_deal(&c.t.db, &(), &admin, mv(&deal, c.stage("Risk"), ""), t0())
             .await
             .is_ok()
     );
@@ -205,6 +222,7 @@ async fn required_fields_block_entry() {
     let admin = c.t.actor(&c.admin).await;
     let deal = create_deal(
         &c.t.db,
+        &(),
         &admin,
         NewDeal {
             pipeline_id: c.pipeline.id,
@@ -221,7 +239,14 @@ async fn required_fields_block_entry() {
     .unwrap();
     // Scoring requires the amount (and the client's phone).
     assert_eq!(
-        move_deal(&c.t.db, &admin, mv(&deal, c.stage("Scoring"), ""), t0()).await,
+        move_deal(
+            &c.t.db,
+            &(),
+            &admin,
+            mv(&deal, c.stage("Scoring"), ""),
+            t0()
+        )
+        .await,
         Err(AppError::RequiredField {
             field: DealField::Amount
         })
@@ -237,14 +262,26 @@ async fn a_stale_version_is_a_conflict_and_writes_nothing() {
     let c = Conveyor::new().await;
     let admin = c.t.actor(&c.admin).await;
     let deal = c.deal(&c.admin).await;
-    move_deal(&c.t.db, &admin, mv(&deal, c.stage("Scoring"), ""), t0())
-        .await
-        .unwrap();
+    move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&deal, c.stage("Scoring"), ""),
+        t0(),
+    )
+    .await
+    .unwrap();
     let before = c.transition_count().await;
     assert_eq!(
-        move_deal(&c.t.db, &admin, mv(&deal, c.stage("Rejected"), ""), t0())
-            .await
-            .map(|d| d.id),
+        move_deal(
+            &c.t.db,
+            &(),
+            &admin,
+            mv(&deal, c.stage("Rejected"), ""),
+            t0()
+        )
+        .await
+        .map(|d| d.id),
         Err(AppError::Conflict {
             current_version: deal.version + 1
         })
@@ -264,7 +301,7 @@ async fn twenty_concurrent_movers_one_wins() {
         let actor = admin.clone();
         let cmd = mv(&deal, c.stage("Scoring"), "");
         tasks.push(tokio::spawn(async move {
-            move_deal(&db, &actor, cmd, t0()).await
+            move_deal(&db, &(), &actor, cmd, t0()).await
         }));
     }
     let mut wins = 0;
@@ -296,9 +333,15 @@ async fn each_role_sees_and_moves_only_its_deals() {
     let manager = c.t.user("boss@bank.ru", Role::Manager, vec![]).await;
     let deal = c.deal(&c.admin).await;
     let admin = c.t.actor(&c.admin).await;
-    let in_scoring = move_deal(&c.t.db, &admin, mv(&deal, c.stage("Scoring"), ""), t0())
-        .await
-        .unwrap();
+    let in_scoring = move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&deal, c.stage("Scoring"), ""),
+        t0(),
+    )
+    .await
+    .unwrap();
 
     let can_see = |user: &UserView| {
         let t = &c.t;
@@ -319,6 +362,7 @@ async fn each_role_sees_and_moves_only_its_deals() {
 
     let hidden = move_deal(
         &c.t.db,
+        &(),
         &c.t.actor(&risk_analyst).await,
         mv(&in_scoring, c.stage("Risk"), ""),
         t0(),
@@ -333,6 +377,7 @@ async fn each_role_sees_and_moves_only_its_deals() {
     assert!(
         move_deal(
             &c.t.db,
+            &(),
             &c.t.actor(&scorer).await,
             mv(&in_scoring, c.stage("Risk"), ""),
             t0()
@@ -371,9 +416,15 @@ async fn the_board_counts_and_sums_only_what_the_viewer_may_see() {
     let first = c.deal(&manager).await;
     c.deal(&manager).await;
     c.deal(&c.admin).await;
-    move_deal(&c.t.db, &admin, mv(&first, c.stage("Scoring"), ""), t0())
-        .await
-        .unwrap();
+    move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&first, c.stage("Scoring"), ""),
+        t0(),
+    )
+    .await
+    .unwrap();
 
     let board = load_board(
         &c.t.db,

@@ -134,6 +134,11 @@ impl TestDb {
     }
 
     pub fn app_with(&self, config: Config) -> axum::Router {
+        self.app_with_bus(config, server::events::EventBus::default())
+    }
+
+    /// The application publishing on `events`, so a test can watch or feed the live stream.
+    pub fn app_with_bus(&self, config: Config, events: server::events::EventBus) -> axum::Router {
         let leptos_options = LeptosOptions::builder()
             .output_name("konveyer")
             .site_root("target/site")
@@ -142,6 +147,7 @@ impl TestDb {
             leptos_options,
             db: self.db.clone(),
             config: Arc::new(config),
+            events,
         })
     }
 }

@@ -367,3 +367,57 @@ async fn malformed_json_to_a_server_function_changes_nothing() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_live_stream_carries_only_visible_deal_events() {
+    use shared::deal::DealId;
+    use shared::department::DepartmentId;
+    use shared::event::{DealEvent, DealEventKind, EventSink};
+    use shared::pipeline::{PipelineId, StageId};
+    use std::time::Duration;
+
+    let t = TestDb::new().await;
+    let scoring = t.department("Scoring").await;
+    t.user("scorer@bank.ru", Role::Employee, vec![scoring])
+        .await;
+    let bus = server::events::EventBus::default();
+    let app = t.app_with_bus(server::config::Config::default(), bus.clone());
+    assert_eq!(
+        send(&app, get("/api/events", None)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let cookie = signed_in(&app, "scorer@bank.ru").await;
+    let response = app
+        .clone()
+        .oneshot(get("/api/events", Some(&cookie)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    let mut body = response.into_body();
+    let event = |deal: i32, department: i32| DealEvent {
+        kind: DealEventKind::Moved,
+        deal_id: DealId(deal),
+        pipeline_id: PipelineId(1),
+        stage_id: StageId(1),
+        responsible: None,
+        departments: vec![DepartmentId(department)],
+    };
+    bus.publish(event(1, scoring.0 + 100));
+    bus.publish(event(2, scoring.0));
+    let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+    assert!(text.starts_with("event: deal"), "{text}");
+    assert!(
+        text.contains("\"deal_id\":2"),
+        "only the visible deal arrives first: {text}"
+    );
+}

@@ -16,6 +16,7 @@ use super::{
 use crate::access::Actor;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
+use crate::event::{DealEvent, DealEventKind, EventSink};
 use crate::pipeline::service::load_pipeline;
 use crate::pipeline::{
     DealField, MoveDirection, PipelineView, StageView, check_comment, check_move, missing_fields,
@@ -28,6 +29,7 @@ use crate::user::entity::users;
 /// Creates a deal in the pipeline's first stage and records its entry in the ledger.
 pub async fn create_deal(
     db: &impl TransactionTrait,
+    events: &impl EventSink,
     actor: &Actor,
     cmd: NewDeal,
     now: DateTime<Utc>,
@@ -91,6 +93,14 @@ pub async fn create_deal(
     }
     record(&txn, &view, None, &first, actor, now, "", false, None).await?;
     txn.commit().await?;
+    events.publish(DealEvent {
+        kind: DealEventKind::Created,
+        deal_id: view.id,
+        pipeline_id: view.pipeline_id,
+        stage_id: view.stage_id,
+        responsible: view.responsible,
+        departments: first.department_id.into_iter().collect(),
+    });
     Ok(view)
 }
 
@@ -117,6 +127,7 @@ pub async fn get_deal(
 /// current version, and nothing is written.
 pub async fn move_deal(
     db: &impl TransactionTrait,
+    events: &impl EventSink,
     actor: &Actor,
     cmd: MoveDeal,
     now: DateTime<Utc>,
@@ -181,6 +192,18 @@ pub async fn move_deal(
     )
     .await?;
     txn.commit().await?;
+    events.publish(DealEvent {
+        kind: DealEventKind::Moved,
+        deal_id: view.id,
+        pipeline_id: view.pipeline_id,
+        stage_id: view.stage_id,
+        responsible: view.responsible,
+        departments: from
+            .department_id
+            .into_iter()
+            .chain(to.department_id)
+            .collect(),
+    });
     Ok(view)
 }
 
