@@ -9,7 +9,7 @@ use shared::AppError;
 use shared::board::{BoardFilter, BoardView, ColumnView};
 use shared::deal::{DealView, Money, MoveDeal, NewDeal};
 use shared::pipeline::{
-    MoveDirection, PipelineId, PipelineView, StageId, allowed_targets, direction,
+    MoveDirection, PipelineId, PipelineView, StageId, allowed_targets, check_move, direction,
 };
 
 use crate::errors::{FormError, error_message};
@@ -239,7 +239,54 @@ fn Board(
     let first_stage = board.columns.first().map(|c| c.stage.id);
     let current = Signal::derive(move || selected.get().or(first_stage));
     let tabs = board.columns.clone();
+    let drag = BoardDrag::new();
+    provide_context(drag);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = drag.action.value().get() {
+            drag.awaiting_reason.set(None);
+            reload.run(());
+        }
+    });
+    let error = Signal::derive(move || drag.action.value().get().and_then(Result::err));
+    let reason = RwSignal::new(String::new());
     view! {
+        <FormError error />
+        {move || {
+            drag.awaiting_reason
+                .get()
+                .map(|(deal, to)| {
+                    let stage_name = pipeline.with_value(|p| p.stage(to).map(|s| s.name.clone()).unwrap_or_default());
+                    view! {
+                        <form
+                            class="card form return-dialog"
+                            role="dialog"
+                            aria-label=move || t_string!(i18n, board.reason).to_string()
+                            on:submit=move |ev| {
+                                ev.prevent_default();
+                                drag.action.dispatch(MoveDealRequest {
+                                    cmd: MoveDeal { deal_id: deal.id, to_stage: to, version: deal.version, comment: reason.get_untracked() },
+                                });
+                            }
+                        >
+                            <p>
+                                <strong>{deal.title.clone()}</strong>
+                                " → "
+                                {stage_name}
+                            </p>
+                            <label class="field">
+                                <span>{t!(i18n, board.reason)}</span>
+                                <textarea rows="2" prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                            </label>
+                            <div class="form-actions">
+                                <button type="submit" class="btn btn-primary btn-small">{t!(i18n, board.do_move)}</button>
+                                <button type="button" class="btn btn-small" on:click=move |_| drag.awaiting_reason.set(None)>
+                                    {t!(i18n, admin.cancel)}
+                                </button>
+                            </div>
+                        </form>
+                    }
+                })
+        }}
         <nav class="stage-tabs" aria-label=move || t_string!(i18n, board.stages).to_string()>
             {tabs
                 .into_iter()
@@ -274,6 +321,54 @@ fn Board(
     }
 }
 
+/// Drag and drop with the mouse: the card being dragged, the move action, and a return
+/// dropped on an earlier stage waiting for its reason. ("Move to…" covers keyboards and
+/// touch screens.)
+#[derive(Clone, Copy)]
+struct BoardDrag {
+    dragging: RwSignal<Option<DealView>>,
+    awaiting_reason: RwSignal<Option<(DealView, StageId)>>,
+    action: ServerAction<MoveDealRequest>,
+}
+
+impl BoardDrag {
+    fn new() -> Self {
+        BoardDrag {
+            dragging: RwSignal::new(None),
+            awaiting_reason: RwSignal::new(None),
+            action: ServerAction::new(),
+        }
+    }
+
+    /// Drops the dragged card on `to`: forward moves go at once, returns ask for a reason.
+    fn drop_on(&self, pipeline: &PipelineView, to: StageId) {
+        let Some(deal) = self.dragging.get_untracked() else {
+            return;
+        };
+        self.dragging.set(None);
+        let (Some(from_stage), Some(to_stage)) =
+            (pipeline.stage(deal.stage_id), pipeline.stage(to))
+        else {
+            return;
+        };
+        if check_move(pipeline, deal.stage_id, to).is_err() {
+            return;
+        }
+        if direction(from_stage, to_stage) == MoveDirection::Return {
+            self.awaiting_reason.set(Some((deal, to)));
+        } else {
+            self.action.dispatch(MoveDealRequest {
+                cmd: MoveDeal {
+                    deal_id: deal.id,
+                    to_stage: to,
+                    version: deal.version,
+                    comment: String::new(),
+                },
+            });
+        }
+    }
+}
+
 #[component]
 fn Column(
     column: ColumnView,
@@ -293,8 +388,31 @@ fn Column(
         .collect::<Vec<_>>()
         .join(" + ");
     let label = stage.name.clone();
+    let drag = expect_context::<BoardDrag>();
+    let stage_id = stage.id;
+    let accepts = move || {
+        drag.dragging.with(|dragged| {
+            dragged.as_ref().is_some_and(|deal| {
+                pipeline.with_value(|p| check_move(p, deal.stage_id, stage_id).is_ok())
+            })
+        })
+    };
     view! {
-        <section class="column" class:active=move || active.get() aria-label=label>
+        <section
+            class="column"
+            class:active=move || active.get()
+            class:drop-target=accepts
+            aria-label=label
+            on:dragover=move |ev| {
+                if accepts() {
+                    ev.prevent_default();
+                }
+            }
+            on:drop=move |ev| {
+                ev.prevent_default();
+                pipeline.with_value(|p| drag.drop_on(p, stage_id));
+            }
+        >
             <header class="column-head">
                 <span class="dot" data-kind=stage.kind.as_str()></span>
                 <h2>{stage.name.clone()}</h2>
@@ -340,8 +458,22 @@ fn Card(
     let breached = stage.sla_seconds.is_some_and(|sla| in_stage > sla);
     let moving = RwSignal::new(false);
     let title = deal.title.clone();
+    let drag = expect_context::<BoardDrag>();
+    let dragged = deal.clone();
     view! {
-        <li class="card deal-card" class:breached=breached>
+        <li
+            class="card deal-card"
+            class:breached=breached
+            draggable="true"
+            on:dragstart=move |ev| {
+                if let Some(transfer) = ev.data_transfer() {
+                    let _ = transfer.set_data("text/plain", &dragged.id.0.to_string());
+                    transfer.set_effect_allowed("move");
+                }
+                drag.dragging.set(Some(dragged.clone()));
+            }
+            on:dragend=move |_| drag.dragging.set(None)
+        >
             <h3>
                 <a href=format!("/deals/{}", deal.id.0)>{deal.title.clone()}</a>
             </h3>

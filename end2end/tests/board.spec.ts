@@ -105,3 +105,34 @@ test('a second browser sees new deals and moves live, without reloading', async 
   ).toBeVisible({ timeout: 5000 });
   await watcherContext.close();
 });
+
+test('drag a card with the mouse; a return dropped on an earlier stage asks for its reason', async ({ page }) => {
+  const title = `Dragged deal ${Date.now()}`;
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  const intake = page.getByRole('region', { name: 'Client manager' });
+  const scoring = page.getByRole('region', { name: 'Scoring' });
+  await intake.getByRole('button', { name: '+ New deal' }).click();
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Client', { exact: true }).fill('Drag Client');
+  await page.getByLabel('Phone', { exact: true }).fill('+7 900 777-66-55');
+  await page.getByLabel('Amount, RUB').fill('990000');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const card = intake.getByRole('listitem').filter({ hasText: title });
+  await expect(card).toBeVisible();
+
+  await card.dragTo(scoring);
+  const inScoring = scoring.getByRole('listitem').filter({ hasText: title });
+  await expect(inScoring).toBeVisible();
+
+  await inScoring.dragTo(intake);
+  const dialog = page.getByRole('dialog', { name: 'Reason for the return' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveText('A return for rework needs a reason.');
+  await dialog.getByLabel('Reason for the return').fill('Wrong product chosen');
+  await dialog.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(intake.getByRole('listitem').filter({ hasText: title })).toBeVisible();
+  await expect(dialog).toHaveCount(0);
+});
