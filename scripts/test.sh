@@ -34,12 +34,15 @@ if cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix non
   exit 1
 fi
 
-log "unit and integration tests on SQLite"
-cargo test -p shared -p app -p server -p migrations --features shared/ssr,app/ssr
+# Both runs use the same packages and features, so they share one set of build artifacts.
+TEST_PACKAGES=(-p shared -p app -p server -p migrations --features shared/ssr,app/ssr)
 
-log "integration tests on PostgreSQL"
+log "unit and integration tests on SQLite"
+cargo test "${TEST_PACKAGES[@]}"
+
+log "unit and integration tests on PostgreSQL"
 drop_test_databases
-TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test -p server --test integration
+TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test "${TEST_PACKAGES[@]}"
 drop_test_databases
 
 log "building the site (server + wasm)"

@@ -36,6 +36,28 @@ pub async fn load_board(
     shared::board::service::load_board(&db, &actor, pipeline, &filter, now()).await
 }
 
+/// The next page of one column's cards, for "Show more".
+#[server(prefix = "/api", endpoint = "load_column_page", input = server_fn::codec::Json)]
+pub async fn load_column_page(
+    pipeline: PipelineId,
+    stage: StageId,
+    filter: BoardFilter,
+    offset: u64,
+) -> Result<Vec<DealView>, AppError> {
+    use crate::backend::{db, identity, now};
+    let actor = identity()?.actor;
+    let db = db()?;
+    let pipeline = shared::pipeline::service::load_pipeline(&db, pipeline).await?;
+    let stage = pipeline.stage(stage).cloned().ok_or(AppError::validation(
+        shared::Field::Stage,
+        shared::Rule::UnknownValue,
+    ))?;
+    let column =
+        shared::board::service::load_column(&db, &actor, &pipeline, &stage, &filter, offset, now())
+            .await?;
+    Ok(column.deals)
+}
+
 #[server(name = MoveDealRequest, prefix = "/api", endpoint = "move_deal", input = server_fn::codec::Json)]
 pub async fn move_deal(cmd: MoveDeal) -> Result<DealView, AppError> {
     use crate::backend::{db, events, identity, now};
@@ -170,7 +192,7 @@ pub fn BoardPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
-                            Ok(board) => view! { <Board board selected reload /> }.into_any(),
+                            Ok(board) => view! { <Board board filter=filter.get_untracked() selected reload /> }.into_any(),
                         })
                 }}
             </Transition>
@@ -230,6 +252,7 @@ fn js_free_encode(value: &str) -> String {
 #[component]
 fn Board(
     board: BoardView,
+    filter: BoardFilter,
     selected: RwSignal<Option<StageId>>,
     reload: Callback<()>,
 ) -> impl IntoView {
@@ -313,7 +336,7 @@ fn Board(
                 .map(|column| {
                     let id = column.stage.id;
                     view! {
-                        <Column column pipeline now reload active=Signal::derive(move || current.get() == Some(id)) />
+                        <Column column pipeline filter=filter.clone() now reload active=Signal::derive(move || current.get() == Some(id)) />
                     }
                 })
                 .collect_view()}
@@ -373,6 +396,7 @@ impl BoardDrag {
 fn Column(
     column: ColumnView,
     pipeline: StoredValue<PipelineView>,
+    filter: BoardFilter,
     now: chrono::DateTime<chrono::Utc>,
     reload: Callback<()>,
     active: Signal<bool>,
@@ -388,6 +412,17 @@ fn Column(
         .collect::<Vec<_>>()
         .join(" + ");
     let label = stage.name.clone();
+    // Paging inside the column: the first page came with the board, "Show more" appends.
+    let total = column.count;
+    let first_page = column.deals.len() as u64;
+    let more = RwSignal::new(Vec::<DealView>::new());
+    let shown = Signal::derive(move || first_page + more.with(|m| m.len() as u64));
+    let next_page = ServerAction::<LoadColumnPage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = next_page.value().get() {
+            more.update(|m| m.extend(page));
+        }
+    });
     let drag = expect_context::<BoardDrag>();
     let stage_id = stage.id;
     let accepts = move || {
@@ -433,16 +468,38 @@ fn Column(
                     .into_iter()
                     .map(|deal| view! { <Card deal stage=stage.clone() pipeline now reload /> })
                     .collect_view()}
+                {
+                    let stage = stage.clone();
+                    move || {
+                        more.get()
+                            .into_iter()
+                            .map(|deal| view! { <Card deal stage=stage.clone() pipeline now reload /> })
+                            .collect_view()
+                    }
+                }
             </ul>
-            {(column.count > 0 && column.count as usize > column_len_hint()).then(|| view! {
-                <p class="muted small">{t!(i18n, board.more)}</p>
-            })}
+            <Show when=move || shown.get() < total>
+                <button
+                    type="button"
+                    class="btn btn-small btn-block"
+                    disabled=move || next_page.pending().get()
+                    on:click={
+                        let filter = filter.clone();
+                        move |_| {
+                            next_page.dispatch(LoadColumnPage {
+                                pipeline: pipeline.with_value(|p| p.id),
+                                stage: stage_id,
+                                filter: filter.clone(),
+                                offset: shown.get_untracked(),
+                            });
+                        }
+                    }
+                >
+                    {move || t_string!(i18n, board.show_more, left = total.saturating_sub(shown.get())).to_string()}
+                </button>
+            </Show>
         </section>
     }
-}
-
-fn column_len_hint() -> usize {
-    shared::board::PAGE_SIZE as usize
 }
 
 #[component]

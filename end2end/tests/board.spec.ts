@@ -136,3 +136,15 @@ test('drag a card with the mouse; a return dropped on an earlier stage asks for 
   await expect(intake.getByRole('listitem').filter({ hasText: title })).toBeVisible();
   await expect(dialog).toHaveCount(0);
 });
+
+test('columns are paged: 50 cards first, then more on request, counts stay exact', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  const issued = page.getByRole('region', { name: 'Issued' });
+  const total = Number(await issued.locator('.column-head .count').textContent());
+  expect(total).toBeGreaterThan(50);
+  await expect(issued.getByRole('listitem')).toHaveCount(50);
+  await issued.getByRole('button', { name: /Show more/ }).click();
+  await expect(issued.getByRole('listitem')).toHaveCount(Math.min(total, 100));
+});
