@@ -19,6 +19,8 @@ pub struct ServerContext {
     pub db: DatabaseConnection,
     /// Where use cases publish events after they commit.
     pub events: std::sync::Arc<dyn shared::event::EventSink>,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
+    pub trust_proxy: bool,
 }
 
 /// The signed-in user of this request, resolved once by the server's middleware.
@@ -48,14 +50,26 @@ pub fn identity() -> Result<Identity, AppError> {
         .ok_or(AppError::Unauthenticated)
 }
 
-/// The caller's network address, for the sign-in throttle.
+/// The caller's network address, for the sign-in throttle. Behind a trusted proxy it is
+/// the right-most `X-Forwarded-For` entry (the one our proxy added; the client can forge
+/// the others); otherwise the TCP peer.
 pub fn client_address() -> String {
+    let trust_proxy = use_context::<ServerContext>().is_some_and(|ctx| ctx.trust_proxy);
     use_context::<http::request::Parts>()
         .and_then(|parts| {
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
+            let forwarded = trust_proxy
+                .then(|| parts.headers.get("x-forwarded-for"))
+                .flatten()
+                .and_then(|value| value.to_str().ok())
+                .and_then(|list| list.rsplit(',').next())
+                .map(|last| last.trim().to_owned())
+                .filter(|last| !last.is_empty());
+            forwarded.or_else(|| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|info| info.0.ip().to_string())
+            })
         })
         .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -22,6 +22,9 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Where the built site (wasm, js, css) is served from.
     pub site_root: PathBuf,
+    /// Set when a reverse proxy in front adds `X-Forwarded-For`; without it every user
+    /// would share the proxy's address in the sign-in throttle.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -34,6 +37,7 @@ impl Default for Config {
             session_idle_minutes: 120,
             session_absolute_hours: 12,
             site_root: PathBuf::from("target/site"),
+            trust_proxy: false,
         }
     }
 }

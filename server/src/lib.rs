@@ -45,6 +45,7 @@ pub fn build_router(state: AppState) -> Router {
     let context = ServerContext {
         db: state.db.clone(),
         events: Arc::new(state.events.clone()),
+        trust_proxy: state.config.trust_proxy,
     };
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("konveyer_session")

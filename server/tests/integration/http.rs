@@ -421,3 +421,67 @@ async fn the_live_stream_carries_only_visible_deal_events() {
         "only the visible deal arrives first: {text}"
     );
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_throttle_counts_per_client() {
+    t_proxy(true).await;
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forged_forwarded_for_is_ignored() {
+    t_proxy(false).await;
+}
+
+async fn t_proxy(trust_proxy: bool) {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let app = t.app_with(server::config::Config {
+        trust_proxy,
+        ..Default::default()
+    });
+    let attempt = |email: String, password: &'static str, client: &'static str| {
+        let body = format!("email={}&password={password}", email.replace('@', "%40"));
+        let mut request = post_form("/api/sign_in", &body, None, Some(ORIGIN));
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            format!("10.9.9.9, {client}").parse().unwrap(),
+        );
+        request
+    };
+    for i in 0..10 {
+        let reply = send(
+            &app,
+            attempt(format!("guess{i}@bank.ru"), "whatever1", "203.0.113.7"),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    let same_client = send(
+        &app,
+        attempt(
+            "anna@bank.ru".into(),
+            "correct-horse-battery",
+            "203.0.113.7",
+        ),
+    )
+    .await;
+    assert_eq!(same_client.status, StatusCode::TOO_MANY_REQUESTS);
+    let other_client = send(
+        &app,
+        attempt(
+            "anna@bank.ru".into(),
+            "correct-horse-battery",
+            "198.51.100.2",
+        ),
+    )
+    .await;
+    let expected = if trust_proxy {
+        StatusCode::OK
+    } else {
+        StatusCode::TOO_MANY_REQUESTS
+    };
+    assert_eq!(
+        other_client.status, expected,
+        "a forged header must not escape the throttle"
+    );
+}
