@@ -9,7 +9,9 @@ use sea_orm::{
 use super::entity::sign_in_failures;
 use super::{FAILURE_WINDOW_SECS, SignIn, throttle};
 use crate::error::AppError;
+#[cfg(test)]
 use crate::user::password::verify_password;
+use crate::user::password::verify_password_off_thread;
 use crate::user::service::{find_by_email, get_user};
 use crate::user::{UserView, normalize_email};
 
@@ -52,11 +54,12 @@ pub async fn sign_in(
     throttle(&by_address, now)?;
 
     let user = find_by_email(db, &email).await?;
-    let password_ok = verify_password(
+    let password_ok = verify_password_off_thread(
         &cmd.password,
         user.as_ref()
             .map_or(DECOY_HASH, |u| u.password_hash.as_str()),
-    );
+    )
+    .await;
     match user {
         Some(user) if password_ok && user.active => {
             get_user(db, crate::user::UserId(user.id)).await

@@ -6,19 +6,33 @@ use rand::{CryptoRng, Rng, RngCore};
 
 use crate::error::AppError;
 
-/// Hashes a password with argon2id and a fresh salt drawn from `rng`.
-pub fn hash_password(
+/// Hashes a password with argon2id and a fresh salt drawn from `rng`, on the blocking
+/// thread pool: argon2 is tens of milliseconds of CPU that must not stall async workers.
+pub async fn hash_password(
     password: &str,
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<String, AppError> {
     let salt = SaltString::generate(rng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| {
-            tracing::error!(error = %err, "password hashing failed");
-            AppError::Internal
-        })
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|err| {
+                tracing::error!(error = %err, "password hashing failed");
+                AppError::Internal
+            })
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
+}
+
+/// `verify_password` on the blocking thread pool.
+pub async fn verify_password_off_thread(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// Checks a password against a stored hash; a malformed hash never matches.
@@ -45,9 +59,9 @@ mod tests {
     use super::*;
     use rand::rngs::OsRng;
 
-    #[test]
-    fn hash_verifies_only_the_same_password() {
-        let hash = hash_password("correct horse", &mut OsRng).unwrap();
+    #[tokio::test]
+    async fn hash_verifies_only_the_same_password() {
+        let hash = hash_password("correct horse", &mut OsRng).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong horse", &hash));

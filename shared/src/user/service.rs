@@ -30,7 +30,7 @@ pub async fn create_user(
     actor.require_admin()?;
     validate_new_user(&cmd)?;
     let email = normalize_email(&cmd.email);
-    let password_hash = hash_password(&cmd.password, rng)?;
+    let password_hash = hash_password(&cmd.password, rng).await?;
     let txn = db.begin().await?;
     ensure_email_free(&txn, &email, None).await?;
     ensure_departments_exist(&txn, &cmd.department_ids).await?;
@@ -172,7 +172,7 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     actor.require_admin()?;
     validate_password(new_password)?;
-    let password_hash = hash_password(new_password, rng)?;
+    let password_hash = hash_password(new_password, rng).await?;
     let txn = db.begin().await?;
     let current = users::Entity::find_by_id(id.0)
         .one(&txn)
