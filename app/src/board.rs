@@ -155,7 +155,16 @@ pub fn BoardPage() -> impl IntoView {
     };
     let set_query = StoredValue::new(set_query);
     let selected = RwSignal::new(None::<StageId>);
-    let reload = Callback::new(move |()| refresh.update(|n| *n += 1));
+    // Lives above the board so that a reload does not lose a drag in progress.
+    let drag = BoardDrag::new();
+    provide_context(drag);
+    let reload = Callback::new(move |()| request_reload(refresh, drag));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = drag.action.value().get() {
+            drag.awaiting_reason.set(None);
+            reload.run(());
+        }
+    });
     follow_live_events(reload);
     view! {
         <Title text=move || t_string!(i18n, pages.board_title).to_string() />
@@ -197,6 +206,40 @@ pub fn BoardPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// Reloads the board, but never under the user's hands: while a card is dragged or a form
+/// is open on the board (a reload re-renders it), the reload waits and retries.
+fn request_reload(refresh: RwSignal<u32>, drag: BoardDrag) {
+    if drag.dragging.get_untracked().is_some() || board_has_open_form() {
+        if !drag.pending_reload.get_untracked() {
+            drag.pending_reload.set(true);
+            set_timeout(
+                move || {
+                    drag.pending_reload.set(false);
+                    request_reload(refresh, drag);
+                },
+                std::time::Duration::from_millis(700),
+            );
+        }
+        return;
+    }
+    refresh.update(|n| *n += 1);
+}
+
+fn board_has_open_form() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        document()
+            .query_selector(".move-form, .new-deal, .return-dialog")
+            .ok()
+            .flatten()
+            .is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        false
     }
 }
 
@@ -262,14 +305,7 @@ fn Board(
     let first_stage = board.columns.first().map(|c| c.stage.id);
     let current = Signal::derive(move || selected.get().or(first_stage));
     let tabs = board.columns.clone();
-    let drag = BoardDrag::new();
-    provide_context(drag);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = drag.action.value().get() {
-            drag.awaiting_reason.set(None);
-            reload.run(());
-        }
-    });
+    let drag = expect_context::<BoardDrag>();
     let error = Signal::derive(move || drag.action.value().get().and_then(Result::err));
     let reason = RwSignal::new(String::new());
     view! {
@@ -351,6 +387,8 @@ fn Board(
 struct BoardDrag {
     dragging: RwSignal<Option<DealView>>,
     awaiting_reason: RwSignal<Option<(DealView, StageId)>>,
+    /// A reload is waiting for the drag or an open form to finish.
+    pending_reload: RwSignal<bool>,
     action: ServerAction<MoveDealRequest>,
 }
 
@@ -359,6 +397,7 @@ impl BoardDrag {
         BoardDrag {
             dragging: RwSignal::new(None),
             awaiting_reason: RwSignal::new(None),
+            pending_reload: RwSignal::new(false),
             action: ServerAction::new(),
         }
     }
