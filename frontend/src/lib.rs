@@ -1,5 +1,8 @@
 //! The browser entry point: hydrates the server-rendered page.
 
+// The release build monomorphises the whole view tree here; its types nest deeply.
+#![recursion_limit = "256"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
