@@ -214,6 +214,14 @@ pub async fn list_transitions(
     id: DealId,
 ) -> Result<Vec<TransitionView>, AppError> {
     get_deal(db, actor, id).await?;
+    history_of(db, id).await
+}
+
+/// The ledger rows of a deal, newest first, with actor names; the caller checked access.
+async fn history_of(
+    db: &impl ConnectionTrait,
+    id: DealId,
+) -> Result<Vec<TransitionView>, AppError> {
     let rows = transitions::Entity::find()
         .filter(transitions::Column::DealId.eq(id.0))
         .order_by_desc(transitions::Column::Id)
@@ -411,7 +419,8 @@ pub async fn load_deal_card(
 ) -> Result<DealCard, AppError> {
     let deal = get_deal(db, actor, id).await?;
     let pipeline = load_pipeline(db, deal.pipeline_id).await?;
-    let history = list_transitions(db, actor, id).await?;
+    // `get_deal` above already checked that the actor may see the deal.
+    let history = history_of(db, id).await?;
     let time_in_stages = crate::transition::time_in_stages(&history, now);
     let mut time_by_department: Vec<(Option<DepartmentId>, i64)> = Vec::new();
     for row in &time_in_stages {
