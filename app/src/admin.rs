@@ -1,6 +1,7 @@
-//! Administration: users and departments.
+//! Administration: users, departments and pipelines.
 
 pub mod departments;
+pub mod pipelines;
 pub mod users;
 
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ pub fn AdminLayout() -> impl IntoView {
             <nav class="tabs" aria-label=move || t_string!(i18n, admin.tabs).to_string()>
                 <A href="/admin/users">{t!(i18n, admin.users)}</A>
                 <A href="/admin/departments">{t!(i18n, admin.departments)}</A>
+                <A href="/admin/pipelines">{t!(i18n, pipelines.title)}</A>
             </nav>
             <Outlet />
         </section>

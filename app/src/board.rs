@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::AppError;
-use shared::board::{BoardFilter, BoardView, ColumnView};
+use shared::board::{BoardChoices, BoardFilter, BoardView, ColumnView};
 use shared::deal::{DealView, Money, MoveDeal, NewDeal};
 use shared::pipeline::{
     MoveDirection, PipelineId, PipelineView, StageId, allowed_targets, check_move, direction,
@@ -34,6 +34,14 @@ pub async fn load_board(
             })?,
     };
     shared::board::service::load_board(&db, &actor, pipeline, &filter, now()).await
+}
+
+/// The pipelines, people and departments the pipeline switch and the filters offer.
+#[server(prefix = "/api", endpoint = "load_board_choices", input = server_fn::codec::Json)]
+pub async fn load_board_choices() -> Result<BoardChoices, AppError> {
+    use crate::backend::{db, identity};
+    identity()?;
+    shared::board::service::load_choices(&db()?).await
 }
 
 /// The next page of one column's cards, for "Show more".
@@ -118,29 +126,54 @@ fn filter_from_query(query: &leptos_router::params::ParamsMap) -> BoardFilter {
             .map(shared::department::DepartmentId),
         amount_min: query.get("min").and_then(|v| v.parse().ok()),
         amount_max: query.get("max").and_then(|v| v.parse().ok()),
+        created_from: query.get("from").and_then(|v| v.parse().ok()),
+        created_to: query.get("to").and_then(|v| v.parse().ok()),
     }
 }
+
+/// The URL keys the board's filters use (and "Clear" removes).
+const FILTER_KEYS: [&str; 8] = [
+    "q",
+    "sla",
+    "responsible",
+    "department",
+    "min",
+    "max",
+    "from",
+    "to",
+];
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let filter = Memo::new(move |_| filter_from_query(&query.read()));
+    let pipeline_id = Memo::new(move |_| {
+        query
+            .read()
+            .get("pipeline")
+            .and_then(|v| v.parse().ok())
+            .map(PipelineId)
+    });
     let refresh = RwSignal::new(0_u32);
     let board = Resource::new(
-        move || (filter.get(), refresh.get()),
-        |(filter, _)| load_board(None, filter),
+        move || (pipeline_id.get(), filter.get(), refresh.get()),
+        |(pipeline, filter, _)| load_board(pipeline, filter),
     );
+    let choices = Resource::new(|| (), |()| load_board_choices());
     let navigate = use_navigate();
-    let set_query = move |key: &'static str, value: Option<String>| {
+    // Sets URL keys (a `None` or empty value removes the key); the board follows the URL.
+    let set_query = move |changes: Vec<(&'static str, Option<String>)>| {
         let mut params: Vec<(String, String)> = query
             .get_untracked()
             .into_iter()
-            .filter(|(k, _)| k != key)
+            .filter(|(k, _)| !changes.iter().any(|(key, _)| key == k))
             .map(|(k, v)| (k.to_string(), v))
             .collect();
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
-            params.push((key.to_owned(), value));
+        for (key, value) in changes {
+            if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+                params.push((key.to_owned(), value.trim().to_owned()));
+            }
         }
         let encoded: Vec<String> = params
             .iter()
@@ -153,7 +186,7 @@ pub fn BoardPage() -> impl IntoView {
         };
         navigate(&url, Default::default());
     };
-    let set_query = StoredValue::new(set_query);
+    let set_query = Callback::new(set_query);
     let selected = RwSignal::new(None::<StageId>);
     // Lives above the board so that a reload does not lose a drag in progress.
     let drag = BoardDrag::new();
@@ -171,30 +204,23 @@ pub fn BoardPage() -> impl IntoView {
         <section class="page board-page">
             <header class="page-head">
                 <h1>{t!(i18n, pages.board_title)}</h1>
+                <a
+                    class="btn btn-small"
+                    href=move || match pipeline_id.get() {
+                        Some(id) => format!("/deals/new?pipeline={}", id.0),
+                        None => "/deals/new".to_owned(),
+                    }
+                >
+                    {t!(i18n, board.new_deal_full)}
+                </a>
             </header>
-            <div class="filters" role="search">
-                <label class="field field-inline">
-                    <span class="sr-only">{t!(i18n, board.search)}</span>
-                    <input
-                        type="search"
-                        placeholder=move || t_string!(i18n, board.search).to_string()
-                        aria-label=move || t_string!(i18n, board.search).to_string()
-                        prop:value=move || filter.get().search.unwrap_or_default()
-                        on:change=move |ev| set_query.with_value(|f| f("q", Some(event_target_value(&ev))))
-                    />
-                </label>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || filter.get().sla_exceeded
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            set_query.with_value(|f| f("sla", on.then(|| "1".to_owned())))
-                        }
-                    />
-                    <span>{t!(i18n, board.sla_only)}</span>
-                </label>
-            </div>
+            <Transition fallback=|| ()>
+                {move || {
+                    choices.get().and_then(Result::ok).map(|choices| {
+                        view! { <FilterBar choices filter pipeline_id set_query /> }
+                    })
+                }}
+            </Transition>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, admin.loading)}</p> }>
                 {move || {
                     board
@@ -206,6 +232,135 @@ pub fn BoardPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// The pipeline switch, search and filters. Each change rewrites the URL, so a view can be
+/// bookmarked and shared; on a phone the filters fold under one button.
+#[component]
+fn FilterBar(
+    choices: BoardChoices,
+    filter: Memo<BoardFilter>,
+    pipeline_id: Memo<Option<PipelineId>>,
+    set_query: Callback<Vec<(&'static str, Option<String>)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let set = move |key: &'static str, value: String| set_query.run(vec![(key, Some(value))]);
+    let active = Signal::derive(move || {
+        let f = filter.get();
+        usize::from(f.responsible.is_some())
+            + usize::from(f.department.is_some())
+            + usize::from(f.amount_min.is_some() || f.amount_max.is_some())
+            + usize::from(f.created_from.is_some() || f.created_to.is_some())
+            + usize::from(f.sla_exceeded)
+    });
+    let first_pipeline = choices.pipelines.first().map(|(id, _)| *id);
+    let shown_pipeline = move || pipeline_id.get().or(first_pipeline);
+    let date = |value: Option<chrono::NaiveDate>| value.map(|d| d.to_string()).unwrap_or_default();
+    let amount =
+        |value: Option<rust_decimal::Decimal>| value.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <div class="filters" role="search">
+            {(choices.pipelines.len() > 1).then(|| view! {
+                <label class="field field-inline">
+                    <span class="sr-only">{t!(i18n, board.pipeline)}</span>
+                    <select
+                        name="pipeline"
+                        aria-label=move || t_string!(i18n, board.pipeline).to_string()
+                        on:change=move |ev| set("pipeline", event_target_value(&ev))
+                    >
+                        {choices.pipelines.iter().map(|(id, name)| {
+                            let id = *id;
+                            view! { <option value=id.0.to_string() selected=move || shown_pipeline() == Some(id)>{name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
+            <label class="field field-inline field-grow">
+                <span class="sr-only">{t!(i18n, board.search)}</span>
+                <input
+                    type="search"
+                    name="q"
+                    placeholder=move || t_string!(i18n, board.search).to_string()
+                    aria-label=move || t_string!(i18n, board.search).to_string()
+                    prop:value=move || filter.get().search.unwrap_or_default()
+                    on:change=move |ev| set("q", event_target_value(&ev))
+                />
+            </label>
+            <details class="filter-more" open=move || active.get_untracked() > 0>
+                <summary class="btn btn-small">
+                    {t!(i18n, board.filters)}
+                    <Show when=move || { active.get() > 0 }>
+                        <span class="count">{move || active.get()}</span>
+                    </Show>
+                </summary>
+                <div class="filter-grid">
+                    <label class="field">
+                        <span>{t!(i18n, deal.responsible)}</span>
+                        <select name="responsible" on:change=move |ev| set("responsible", event_target_value(&ev))>
+                            <option value="">{t!(i18n, board.anyone)}</option>
+                            {choices.users.iter().map(|(id, name)| {
+                                let id = *id;
+                                view! { <option value=id.0.to_string() selected=move || filter.get().responsible == Some(id)>{name.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, board.department)}</span>
+                        <select name="department" on:change=move |ev| set("department", event_target_value(&ev))>
+                            <option value="">{t!(i18n, board.any_department)}</option>
+                            {choices.departments.iter().map(|(id, name)| {
+                                let id = *id;
+                                view! { <option value=id.0.to_string() selected=move || filter.get().department == Some(id)>{name.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, board.amount_from)}</span>
+                        <input type="number" name="min" min="0" step="0.01" inputmode="decimal"
+                            prop:value=move || amount(filter.get().amount_min)
+                            on:change=move |ev| set("min", event_target_value(&ev)) />
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, board.amount_to)}</span>
+                        <input type="number" name="max" min="0" step="0.01" inputmode="decimal"
+                            prop:value=move || amount(filter.get().amount_max)
+                            on:change=move |ev| set("max", event_target_value(&ev)) />
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, board.created_from)}</span>
+                        <input type="date" name="from"
+                            prop:value=move || date(filter.get().created_from)
+                            on:change=move |ev| set("from", event_target_value(&ev)) />
+                    </label>
+                    <label class="field">
+                        <span>{t!(i18n, board.created_to)}</span>
+                        <input type="date" name="to"
+                            prop:value=move || date(filter.get().created_to)
+                            on:change=move |ev| set("to", event_target_value(&ev)) />
+                    </label>
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            name="sla"
+                            prop:checked=move || filter.get().sla_exceeded
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                set_query.run(vec![("sla", on.then(|| "1".to_owned()))]);
+                            }
+                        />
+                        <span>{t!(i18n, board.sla_only)}</span>
+                    </label>
+                    <button
+                        type="button"
+                        class="btn btn-small"
+                        on:click=move |_| set_query.run(FILTER_KEYS.iter().map(|key| (*key, None)).collect())
+                    >
+                        {t!(i18n, board.clear_filters)}
+                    </button>
+                </div>
+            </details>
+        </div>
     }
 }
 
@@ -303,9 +458,23 @@ fn Board(
     let pipeline = StoredValue::new(board.pipeline.clone());
     let now = board.now;
     let first_stage = board.columns.first().map(|c| c.stage.id);
-    let current = Signal::derive(move || selected.get().or(first_stage));
+    let stage_ids: Vec<StageId> = board.columns.iter().map(|c| c.stage.id).collect();
+    let current = Signal::derive(move || {
+        selected
+            .get()
+            .filter(|id| stage_ids.contains(id))
+            .or(first_stage)
+    });
     let tabs = board.columns.clone();
     let drag = expect_context::<BoardDrag>();
+    let tab_accepts = move |id: StageId| {
+        drag.touch.with(|t| t.is_some_and(|t| t.lifted))
+            && drag.dragging.with(|dragged| {
+                dragged.as_ref().is_some_and(|deal| {
+                    pipeline.with_value(|p| check_move(p, deal.stage_id, id).is_ok())
+                })
+            })
+    };
     let error = Signal::derive(move || drag.action.value().get().and_then(Result::err));
     let reason = RwSignal::new(String::new());
     view! {
@@ -355,6 +524,9 @@ fn Board(
                         <button
                             type="button"
                             class="stage-tab"
+                            data-stage-id=id.0.to_string()
+                            class:drop-target=move || tab_accepts(id)
+                            class:drop-over=move || drag.over.get() == Some(id)
                             aria-pressed=move || (current.get() == Some(id)).to_string()
                             on:click=move |_| selected.set(Some(id))
                         >
@@ -380,12 +552,17 @@ fn Board(
     }
 }
 
-/// Drag and drop with the mouse: the card being dragged, the move action, and a return
-/// dropped on an earlier stage waiting for its reason. ("Move to…" covers keyboards and
-/// touch screens.)
+/// Drag and drop: the card being dragged, the move action, and a return dropped on an
+/// earlier stage waiting for its reason. The mouse uses the browser's drag and drop; touch
+/// uses pointer events, started by a long press so that a swipe still scrolls the board.
+/// ("Move to…" covers keyboards.)
 #[derive(Clone, Copy)]
 struct BoardDrag {
     dragging: RwSignal<Option<DealView>>,
+    /// A finger on a card: pressing (waiting for the long press) or dragging.
+    touch: RwSignal<Option<TouchDrag>>,
+    /// The stage (column or tab) under the finger while a touch drag is on.
+    over: RwSignal<Option<StageId>>,
     awaiting_reason: RwSignal<Option<(DealView, StageId)>>,
     /// A reload is waiting for the drag or an open form to finish.
     pending_reload: RwSignal<bool>,
@@ -396,6 +573,8 @@ impl BoardDrag {
     fn new() -> Self {
         BoardDrag {
             dragging: RwSignal::new(None),
+            touch: RwSignal::new(None),
+            over: RwSignal::new(None),
             awaiting_reason: RwSignal::new(None),
             pending_reload: RwSignal::new(false),
             action: ServerAction::new(),
@@ -428,6 +607,138 @@ impl BoardDrag {
                 },
             });
         }
+    }
+}
+
+/// How long a finger rests on a card before it lifts, and how far it may wander meanwhile
+/// (further means the user is scrolling).
+const LONG_PRESS_MS: u64 = 450;
+const PRESS_SLOP_PX: f64 = 10.0;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct TouchDrag {
+    pointer_id: i32,
+    deal: shared::deal::DealId,
+    start: (f64, f64),
+    offset: (f64, f64),
+    /// The long press has completed: the card follows the finger.
+    lifted: bool,
+}
+
+impl BoardDrag {
+    fn touch_down(&self, ev: &leptos::ev::PointerEvent, deal: &DealView) {
+        if ev.pointer_type() != "touch" || self.touch.get_untracked().is_some() {
+            return;
+        }
+        let pointer_id = ev.pointer_id();
+        self.touch.set(Some(TouchDrag {
+            pointer_id,
+            deal: deal.id,
+            start: (f64::from(ev.client_x()), f64::from(ev.client_y())),
+            offset: (0.0, 0.0),
+            lifted: false,
+        }));
+        let (this, deal) = (*self, deal.clone());
+        set_timeout(
+            move || {
+                let still_pressed = this
+                    .touch
+                    .with_untracked(|t| t.is_some_and(|t| t.pointer_id == pointer_id && !t.lifted));
+                if still_pressed {
+                    this.touch.update(|t| {
+                        if let Some(t) = t {
+                            t.lifted = true;
+                        }
+                    });
+                    this.dragging.set(Some(deal));
+                }
+            },
+            std::time::Duration::from_millis(LONG_PRESS_MS),
+        );
+    }
+
+    fn touch_move(&self, ev: &leptos::ev::PointerEvent, pipeline: &PipelineView) {
+        let Some(touch) = self.touch.get_untracked() else {
+            return;
+        };
+        if touch.pointer_id != ev.pointer_id() {
+            return;
+        }
+        let (x, y) = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let offset = (x - touch.start.0, y - touch.start.1);
+        if !touch.lifted {
+            if offset.0.hypot(offset.1) > PRESS_SLOP_PX {
+                // A swipe: let the browser scroll.
+                self.touch.set(None);
+            }
+            return;
+        }
+        ev.prevent_default();
+        self.touch.set(Some(TouchDrag { offset, ..touch }));
+        let target = stage_under(x, y).filter(|to| {
+            self.dragging.with_untracked(|d| {
+                d.as_ref()
+                    .is_some_and(|deal| check_move(pipeline, deal.stage_id, *to).is_ok())
+            })
+        });
+        if self.over.get_untracked() != target {
+            self.over.set(target);
+        }
+    }
+
+    fn touch_up(&self, ev: &leptos::ev::PointerEvent, pipeline: &PipelineView) {
+        let Some(touch) = self.touch.get_untracked() else {
+            return;
+        };
+        if touch.pointer_id != ev.pointer_id() {
+            return;
+        }
+        self.touch.set(None);
+        if touch.lifted {
+            match self.over.get_untracked() {
+                Some(to) => self.drop_on(pipeline, to),
+                None => self.dragging.set(None),
+            }
+            self.over.set(None);
+        }
+    }
+
+    fn touch_cancel(&self) {
+        if self.touch.get_untracked().is_some_and(|t| t.lifted) {
+            self.dragging.set(None);
+        }
+        self.touch.set(None);
+        self.over.set(None);
+    }
+
+    /// Whether a touch drag holds this card (lifted and following the finger).
+    fn lifted(&self, deal: shared::deal::DealId) -> Option<(f64, f64)> {
+        self.touch
+            .get()
+            .filter(|t| t.lifted && t.deal == deal)
+            .map(|t| t.offset)
+    }
+}
+
+/// The stage whose column or tab is at a point of the screen, skipping the lifted card.
+fn stage_under(x: f64, y: f64) -> Option<StageId> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        document()
+            .elements_from_point(x as f32, y as f32)
+            .iter()
+            .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+            .filter(|el| el.closest(".lifted").ok().flatten().is_none())
+            .find_map(|el| el.closest("[data-stage-id]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-stage-id"))
+            .and_then(|id| id.parse().ok())
+            .map(StageId)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (x, y);
+        None
     }
 }
 
@@ -474,8 +785,10 @@ fn Column(
     view! {
         <section
             class="column"
+            data-stage-id=stage_id.0.to_string()
             class:active=move || active.get()
             class:drop-target=accepts
+            class:drop-over=move || drag.over.get() == Some(stage_id)
             aria-label=label
             on:dragover=move |ev| {
                 if accepts() {
@@ -556,12 +869,38 @@ fn Card(
     let title = deal.title.clone();
     let drag = expect_context::<BoardDrag>();
     let dragged = deal.clone();
+    let pressed = deal.clone();
+    let deal_id = deal.id;
     view! {
         <li
             class="card deal-card"
             class:breached=breached
+            class:lifted=move || drag.lifted(deal_id).is_some()
+            style:transform=move || {
+                drag.lifted(deal_id).map(|(x, y)| format!("translate({x}px, {y}px) rotate(2deg)"))
+            }
             draggable="true"
+            on:pointerdown=move |ev| drag.touch_down(&ev, &pressed)
+            on:pointermove=move |ev| pipeline.with_value(|p| drag.touch_move(&ev, p))
+            on:pointerup=move |ev| pipeline.with_value(|p| drag.touch_up(&ev, p))
+            on:pointercancel=move |_| drag.touch_cancel()
+            // Once the card is lifted the finger drags it, not the page.
+            on:touchmove=move |ev| {
+                if drag.touch.with_untracked(|t| t.is_some_and(|t| t.lifted)) {
+                    ev.prevent_default();
+                }
+            }
+            on:contextmenu=move |ev| {
+                if drag.touch.with_untracked(Option::is_some) {
+                    ev.prevent_default();
+                }
+            }
             on:dragstart=move |ev| {
+                // A long press on a touch screen is ours, not the browser's drag and drop.
+                if drag.touch.with_untracked(Option::is_some) {
+                    ev.prevent_default();
+                    return;
+                }
                 if let Some(transfer) = ev.data_transfer() {
                     let _ = transfer.set_data("text/plain", &dragged.id.0.to_string());
                     transfer.set_effect_allowed("move");

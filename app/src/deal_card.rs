@@ -1,5 +1,5 @@
-//! The deal page: the deal's facts, its full history newest first, and the total time it
-//! has spent in each stage and department.
+//! The deal page: the deal's facts (editable), its full history newest first, and the total
+//! time it has spent in each stage and department.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +9,7 @@ use shared::AppError;
 use shared::deal::{DealCard, DealId};
 
 use crate::board::{format_duration, format_money};
+use crate::deal_form::EditDealForm;
 use crate::errors::error_message;
 use crate::i18n::*;
 
@@ -30,9 +31,10 @@ pub fn DealPage() -> impl IntoView {
             .and_then(|id| id.parse().ok())
             .map(DealId)
     });
+    let refresh = RwSignal::new(0_u32);
     let card = Resource::new(
-        move || id.get(),
-        |id| async move {
+        move || (id.get(), refresh.get()),
+        |(id, _)| async move {
             match id {
                 Some(id) => load_deal_card(id).await,
                 None => Err(AppError::NotFound {
@@ -47,7 +49,7 @@ pub fn DealPage() -> impl IntoView {
                 card.get()
                     .map(|result| match result {
                         Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
-                        Ok(card) => view! { <DealCardView card /> }.into_any(),
+                        Ok(card) => view! { <DealCardView card reload=Callback::new(move |()| refresh.update(|n| *n += 1)) /> }.into_any(),
                     })
             }}
         </Transition>
@@ -55,9 +57,12 @@ pub fn DealPage() -> impl IntoView {
 }
 
 #[component]
-fn DealCardView(card: DealCard) -> impl IntoView {
+fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
     let i18n = use_i18n();
     let deal = card.deal.clone();
+    let editing = RwSignal::new(false);
+    let users = card.users.clone();
+    let edited = deal.clone();
     let stage_name = card
         .pipeline
         .stage(deal.stage_id)
@@ -78,11 +83,25 @@ fn DealCardView(card: DealCard) -> impl IntoView {
                     <A href="/board" attr:class="small">{t!(i18n, deal.back)}</A>
                     <h1>{deal.title.clone()}</h1>
                 </div>
-                <span class="badge">{stage_name}</span>
+                <div class="head-actions">
+                    <span class="badge">{stage_name}</span>
+                    <button type="button" class="btn btn-small" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>
+                        {t!(i18n, deal.edit)}
+                    </button>
+                </div>
             </header>
+            <Show when=move || editing.get()>
+                <EditDealForm
+                    deal=edited.clone()
+                    users=users.clone()
+                    done=Callback::new(move |()| { editing.set(false); reload.run(()) })
+                    cancel=Callback::new(move |()| editing.set(false))
+                />
+            </Show>
             <dl class="facts card">
                 <div><dt>{t!(i18n, board.client)}</dt><dd>{deal.client.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, board.phone)}</dt><dd>{deal.client.as_ref().and_then(|c| c.phone.clone()).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{t!(i18n, deal.email)}</dt><dd>{deal.client.as_ref().and_then(|c| c.email.clone()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, deal.amount)}</dt><dd>{deal.amount.as_ref().map(format_money).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, deal.responsible)}</dt><dd>{deal.responsible_name.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>

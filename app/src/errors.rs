@@ -22,6 +22,10 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
         Field::Title => t_string!(i18n, fields.title).to_string(),
         Field::Amount => t_string!(i18n, fields.amount).to_string(),
         Field::Currency => t_string!(i18n, fields.currency).to_string(),
+        Field::Color => t_string!(i18n, fields.color).to_string(),
+        Field::Sla => t_string!(i18n, fields.sla).to_string(),
+        Field::Responsible => t_string!(i18n, fields.responsible).to_string(),
+        Field::Phone => t_string!(i18n, fields.phone).to_string(),
     }
 }
 
@@ -72,8 +76,17 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
                 Rule::MoveNotAllowed => t_string!(i18n, errors.move_not_allowed).to_string(),
                 Rule::ReasonRequired => t_string!(i18n, errors.reason_required).to_string(),
                 Rule::InvalidAmount => t_string!(i18n, errors.invalid_amount).to_string(),
+                Rule::MustBePositive => t_string!(i18n, errors.must_be_positive, field).to_string(),
+                Rule::OpenStageRequired => t_string!(i18n, errors.open_stage_required).to_string(),
             }
         }
+        AppError::StageNotEmpty { stage, deals } => t_string!(
+            i18n,
+            errors.stage_not_empty,
+            stage = stage.clone(),
+            deals = *deals
+        )
+        .to_string(),
         AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
         AppError::Malformed { .. } => t_string!(i18n, errors.malformed).to_string(),

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod backend;
 pub mod board;
 pub mod deal_card;
+pub mod deal_form;
 pub mod errors;
 pub mod pages;
 pub mod shell;
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=shell::AppShell>
                         <Route path=path!("") view=|| view! { <Redirect path="/board" /> } />
                         <Route path=path!("board") view=board::BoardPage />
+                        <Route path=path!("deals/new") view=deal_form::NewDealPage />
                         <Route path=path!("deals/:id") view=deal_card::DealPage />
                         <Route path=path!("clients") view=pages::ClientsPage />
                         <Route path=path!("analytics") view=pages::AnalyticsPage />
@@ -99,6 +101,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
                             <Route path=path!("users") view=admin::users::UsersPage />
                             <Route path=path!("departments") view=admin::departments::DepartmentsPage />
+                            <Route path=path!("pipelines") view=admin::pipelines::PipelinesPage />
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>

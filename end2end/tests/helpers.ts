@@ -23,3 +23,17 @@ export async function screenshot(page: Page, name: string) {
     await page.screenshot({ path: `screenshots/${name}-${width}.png`, fullPage: true });
   }
 }
+
+/** Creates a deal from the board's quick form in the first stage and returns its card. */
+export async function createDealOnBoard(page: Page, title: string, amount = '500000') {
+  const intake = page.getByRole('region', { name: 'Client manager' });
+  await intake.getByRole('button', { name: '+ New deal' }).click();
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Client', { exact: true }).fill('E2E Client');
+  await page.getByLabel('Phone', { exact: true }).fill('+7 900 123-45-67');
+  await page.getByLabel('Amount, RUB').fill(amount);
+  await page.getByRole('button', { name: 'Create' }).click();
+  const card = intake.getByRole('listitem').filter({ hasText: title });
+  await expect(card).toBeVisible();
+  return card;
+}

@@ -8,5 +8,7 @@ pub mod entity;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use rules::{TITLE_MAX, from_minor, to_minor, validate_currency, validate_new_deal};
-pub use types::{ClientSummary, DealCard, DealId, DealView, Money, MoveDeal, NewDeal};
+pub use rules::{
+    TITLE_MAX, from_minor, to_minor, validate_currency, validate_new_deal, validate_update,
+};
+pub use types::{ClientSummary, DealCard, DealId, DealView, Money, MoveDeal, NewDeal, UpdateDeal};

@@ -20,6 +20,10 @@ pub enum Field {
     Title,
     Amount,
     Currency,
+    Color,
+    Sla,
+    Responsible,
+    Phone,
 }
 
 impl Field {
@@ -38,6 +42,10 @@ impl Field {
             Field::Title => "title",
             Field::Amount => "amount",
             Field::Currency => "currency",
+            Field::Color => "color",
+            Field::Sla => "sla",
+            Field::Responsible => "responsible",
+            Field::Phone => "phone",
         }
     }
 }
@@ -65,6 +73,10 @@ pub enum Rule {
     ReasonRequired,
     /// Money must be non-negative with at most two decimal places.
     InvalidAmount,
+    /// A number that must be above zero (an SLA, say).
+    MustBePositive,
+    /// A pipeline needs at least one open stage for new deals to start in.
+    OpenStageRequired,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.
@@ -74,6 +86,7 @@ pub enum Entity {
     User,
     Department,
     Pipeline,
+    Stage,
     Deal,
 }
 
@@ -100,6 +113,9 @@ pub enum AppError {
     /// The target stage requires a field the deal does not have yet.
     #[error("Fill in {field:?} before moving the deal to this stage.")]
     RequiredField { field: crate::pipeline::DealField },
+    /// A stage being removed still holds deals and the request did not say where they go.
+    #[error("The stage {stage} still holds {deals} deals: choose where to move them.")]
+    StageNotEmpty { stage: String, deals: u64 },
     #[error("This {field:?} is already taken.")]
     Duplicate { entity: Entity, field: Field },
     #[error("Check the {field:?} field: {rule:?}.")]
@@ -128,6 +144,7 @@ impl AppError {
             AppError::Duplicate { .. } => "record.duplicate",
             AppError::Conflict { .. } => "record.version_conflict",
             AppError::RequiredField { .. } => "deal.required_field",
+            AppError::StageNotEmpty { .. } => "pipeline.stage_not_empty",
             AppError::Validation { .. } => "validation.failed",
             AppError::CrossOrigin => "request.cross_origin",
             AppError::Internal => "internal",
@@ -143,7 +160,9 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden | AppError::CrossOrigin => 403,
             AppError::NotFound { .. } => 404,
-            AppError::Duplicate { .. } | AppError::Conflict { .. } => 409,
+            AppError::Duplicate { .. }
+            | AppError::Conflict { .. }
+            | AppError::StageNotEmpty { .. } => 409,
             AppError::RequiredField { .. } => 422,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
@@ -239,6 +258,10 @@ mod tests {
             AppError::Conflict { current_version: 4 },
             AppError::RequiredField {
                 field: crate::pipeline::DealField::Amount,
+            },
+            AppError::StageNotEmpty {
+                stage: "Risk".into(),
+                deals: 2,
             },
             AppError::Internal,
             AppError::Malformed {

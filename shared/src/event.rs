@@ -14,6 +14,8 @@ use crate::user::UserId;
 pub enum DealEventKind {
     Created,
     Moved,
+    /// Its fields changed (title, client, amount, responsible).
+    Updated,
 }
 
 /// Something happened to a deal.
@@ -23,7 +25,8 @@ pub struct DealEvent {
     pub deal_id: DealId,
     pub pipeline_id: PipelineId,
     pub stage_id: StageId,
-    pub responsible: Option<UserId>,
+    /// The responsible user before and after the change (one when it did not change).
+    pub responsibles: Vec<UserId>,
     /// The departments of the stage before and after the change: whoever could see the
     /// deal in either place hears about it (a card leaving a column is news too).
     pub departments: Vec<DepartmentId>,
@@ -38,10 +41,10 @@ impl DealEvent {
                 user_id,
                 department_ids,
             } => {
-                self.responsible == Some(user_id)
+                self.responsibles.contains(&user_id)
                     || self.departments.iter().any(|d| department_ids.contains(d))
             }
-            DealScope::Own { user_id } => self.responsible == Some(user_id),
+            DealScope::Own { user_id } => self.responsibles.contains(&user_id),
         }
     }
 }
@@ -77,7 +80,7 @@ mod tests {
             deal_id: DealId(1),
             pipeline_id: PipelineId(1),
             stage_id: StageId(2),
-            responsible: Some(UserId(5)),
+            responsibles: vec![UserId(5)],
             departments: vec![DepartmentId(1), DepartmentId(2)],
         };
         let person = |role, departments: Vec<i32>| Actor {

@@ -1,6 +1,7 @@
 //! Workflows: pipelines of ordered stages, each owned by a department, with the rules of
 //! moving between them.
 
+mod draft;
 mod rules;
 mod types;
 
@@ -9,8 +10,12 @@ pub mod entity;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+pub use draft::{NAME_MAX, check_draft, is_hex_color};
 pub use rules::{
     COMMENT_MAX, MoveDirection, allowed_targets, check_comment, check_move, direction,
     missing_fields,
 };
-pub use types::{AllowedMove, DealField, PipelineId, PipelineView, StageId, StageKind, StageView};
+pub use types::{
+    AllowedMove, DealField, PipelineDraft, PipelineId, PipelineView, StageDraft, StageId,
+    StageKind, StageRemoval, StageView,
+};

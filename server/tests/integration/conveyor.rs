@@ -19,16 +19,16 @@ use shared::user::{Role, UserView};
 
 use crate::harness::{TestDb, t0};
 
-struct Conveyor {
-    t: TestDb,
-    pipeline: PipelineView,
-    scoring: DepartmentId,
-    risk: DepartmentId,
-    admin: UserView,
+pub(crate) struct Conveyor {
+    pub t: TestDb,
+    pub pipeline: PipelineView,
+    pub scoring: DepartmentId,
+    pub risk: DepartmentId,
+    pub admin: UserView,
 }
 
 impl Conveyor {
-    async fn new() -> Conveyor {
+    pub async fn new() -> Conveyor {
         let t = TestDb::new().await;
         let mut departments = Vec::new();
         for name in [
@@ -61,7 +61,7 @@ impl Conveyor {
         }
     }
 
-    fn stage(&self, name: &str) -> StageId {
+    pub fn stage(&self, name: &str) -> StageId {
         self.pipeline
             .stages
             .iter()
@@ -70,7 +70,7 @@ impl Conveyor {
             .id
     }
 
-    async fn deal(&self, responsible: &UserView) -> DealView {
+    pub async fn deal(&self, responsible: &UserView) -> DealView {
         let actor = self.t.actor(&self.admin).await;
         create_deal(
             &self.t.db,
@@ -94,12 +94,12 @@ impl Conveyor {
         .unwrap()
     }
 
-    async fn transition_count(&self) -> u64 {
+    pub async fn transition_count(&self) -> u64 {
         transitions::Entity::find().count(&self.t.db).await.unwrap()
     }
 }
 
-fn mv(deal: &DealView, to: StageId, comment: &str) -> MoveDeal {
+pub(crate) fn mv(deal: &DealView, to: StageId, comment: &str) -> MoveDeal {
     MoveDeal {
         deal_id: deal.id,
         to_stage: to,

@@ -404,7 +404,7 @@ async fn the_live_stream_carries_only_visible_deal_events() {
         deal_id: DealId(deal),
         pipeline_id: PipelineId(1),
         stage_id: StageId(1),
-        responsible: None,
+        responsibles: vec![],
         departments: vec![DepartmentId(department)],
     };
     bus.publish(event(1, scoring.0 + 100));

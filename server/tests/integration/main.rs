@@ -12,6 +12,7 @@ mod harness;
 
 mod auth;
 mod conveyor;
+mod editing;
 mod http;
 mod org;
 mod sessions;

@@ -1,14 +1,14 @@
 //! Loading the board with the viewer's visibility applied in SQL, so counts and sums are
 //! exact over what the viewer may see.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, Func, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{BoardFilter, BoardView, ColumnView, PAGE_SIZE};
+use super::{BoardChoices, BoardFilter, BoardView, ColumnView, PAGE_SIZE};
 use crate::access::{Actor, DealScope};
 use crate::deal::Money;
 use crate::deal::entity::{clients, deals};
@@ -35,6 +35,19 @@ pub async fn load_board(
         pipeline,
         columns,
         now,
+    })
+}
+
+/// The pipelines, people and departments the board's switch and filters offer.
+pub async fn load_choices(db: &impl ConnectionTrait) -> Result<BoardChoices, AppError> {
+    Ok(BoardChoices {
+        pipelines: crate::pipeline::service::list_pipelines(db).await?,
+        users: crate::user::service::list_user_names(db).await?,
+        departments: crate::department::service::list_departments(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect(),
     })
 }
 
@@ -140,6 +153,14 @@ fn column_condition(
     }
     if let Some(max) = filter.amount_max {
         condition = condition.add(deals::Column::AmountMinor.lte(minor(max)?));
+    }
+    if let Some(from) = filter.created_from {
+        condition =
+            condition.add(deals::Column::CreatedAt.gte(from.and_time(NaiveTime::MIN).and_utc()));
+    }
+    if let Some(to) = filter.created_to.and_then(|to| to.succ_opt()) {
+        condition =
+            condition.add(deals::Column::CreatedAt.lt(to.and_time(NaiveTime::MIN).and_utc()));
     }
     if filter.sla_exceeded {
         match stage.sla_seconds {

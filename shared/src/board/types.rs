@@ -1,12 +1,12 @@
 //! Wire types for the board.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::deal::DealView;
 use crate::department::DepartmentId;
-use crate::pipeline::{PipelineView, StageView};
+use crate::pipeline::{PipelineId, PipelineView, StageView};
 use crate::user::UserId;
 
 /// Cards loaded per column at a time.
@@ -20,6 +20,10 @@ pub struct BoardFilter {
     pub amount_min: Option<Decimal>,
     pub amount_max: Option<Decimal>,
     pub sla_exceeded: bool,
+    /// Created on or after this day (UTC).
+    pub created_from: Option<NaiveDate>,
+    /// Created on or before this day (UTC).
+    pub created_to: Option<NaiveDate>,
     /// Matches the title, or the client's name, phone or e-mail.
     pub search: Option<String>,
 }
@@ -42,4 +46,12 @@ pub struct BoardView {
     /// The server's time when the board was read: times in stage are measured from it, the
     /// same on the server and in the browser.
     pub now: DateTime<Utc>,
+}
+
+/// What the board's pipeline switch and filters offer; read once per page, not per reload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardChoices {
+    pub pipelines: Vec<(PipelineId, String)>,
+    pub users: Vec<(UserId, String)>,
+    pub departments: Vec<(DepartmentId, String)>,
 }

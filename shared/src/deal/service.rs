@@ -1,4 +1,4 @@
-//! Use cases on deals: create one, read one, move one. `move_deal` is the single
+//! Use cases on deals: create one, read one, edit one, move one. `move_deal` is the single
 //! implementation every path (server function, REST, automation) goes through.
 
 use chrono::{DateTime, Utc};
@@ -10,8 +10,8 @@ use sea_orm::{
 
 use super::entity::{clients, deals};
 use super::{
-    ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, from_minor, to_minor,
-    validate_new_deal,
+    ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, UpdateDeal, from_minor, to_minor,
+    validate_new_deal, validate_update,
 };
 use crate::access::Actor;
 use crate::department::DepartmentId;
@@ -98,7 +98,7 @@ pub async fn create_deal(
         deal_id: view.id,
         pipeline_id: view.pipeline_id,
         stage_id: view.stage_id,
-        responsible: view.responsible,
+        responsibles: view.responsible.into_iter().collect(),
         departments: first.department_id.into_iter().collect(),
     });
     Ok(view)
@@ -133,24 +133,7 @@ pub async fn move_deal(
     now: DateTime<Utc>,
 ) -> Result<DealView, AppError> {
     let txn = db.begin().await?;
-    // Take the deal's write lock first (a row lock on PostgreSQL, the write lock on
-    // SQLite), so concurrent movers queue up and then see the new version.
-    let locked = deals::Entity::update_many()
-        .col_expr(deals::Column::Version, Expr::col(deals::Column::Version))
-        .filter(deals::Column::Id.eq(cmd.deal_id.0))
-        .exec(&txn)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(AppError::NotFound {
-            entity: Entity::Deal,
-        });
-    }
-    let deal = deals::Entity::find_by_id(cmd.deal_id.0)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: Entity::Deal,
-        })?;
+    let deal = lock_deal(&txn, cmd.deal_id).await?;
     let pipeline = load_pipeline(&txn, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
     ensure_visible(actor, &pipeline, &deal)?;
     if deal.version != cmd.version {
@@ -197,7 +180,7 @@ pub async fn move_deal(
         deal_id: view.id,
         pipeline_id: view.pipeline_id,
         stage_id: view.stage_id,
-        responsible: view.responsible,
+        responsibles: view.responsible.into_iter().collect(),
         departments: from
             .department_id
             .into_iter()
@@ -205,6 +188,184 @@ pub async fn move_deal(
             .collect(),
     });
     Ok(view)
+}
+
+/// Changes a deal's fields: title, client (created, updated or detached), amount and
+/// responsible. The version must match (stale: `Conflict`, nothing written), the actor
+/// must see the deal, and the current stage's required fields must stay filled.
+pub async fn update_deal(
+    db: &impl TransactionTrait,
+    events: &impl EventSink,
+    actor: &Actor,
+    cmd: UpdateDeal,
+    now: DateTime<Utc>,
+) -> Result<DealView, AppError> {
+    validate_update(&cmd)?;
+    let txn = db.begin().await?;
+    let deal = lock_deal(&txn, cmd.deal_id).await?;
+    let pipeline = load_pipeline(&txn, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
+    ensure_visible(actor, &pipeline, &deal)?;
+    if deal.version != cmd.version {
+        return Err(AppError::Conflict {
+            current_version: deal.version,
+        });
+    }
+    if let Some(user) = cmd.responsible {
+        crate::user::service::ensure_user_exists(&txn, user).await?;
+    }
+    let client_id = match non_blank(cmd.client_name.as_deref()) {
+        None => None,
+        Some(name) => {
+            let phone = non_blank(cmd.client_phone.as_deref());
+            let email = non_blank(cmd.client_email.as_deref());
+            let existing = match deal.client_id {
+                Some(id) => clients::Entity::find_by_id(id).one(&txn).await?,
+                None => None,
+            };
+            Some(match existing {
+                Some(client) => {
+                    let mut client: clients::ActiveModel = client.into();
+                    client.name = Set(name);
+                    client.phone = Set(phone);
+                    client.email = Set(email);
+                    client.update(&txn).await?.id
+                }
+                None => {
+                    clients::ActiveModel {
+                        kind: Set("person".to_owned()),
+                        name: Set(name),
+                        phone: Set(phone),
+                        email: Set(email),
+                        created_at: Set(now),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await?
+                    .id
+                }
+            })
+        }
+    };
+    let (amount_minor, currency) = match &cmd.amount {
+        Some(money) => (Some(to_minor(money)?), money.currency.clone()),
+        None => (None, deal.currency.clone()),
+    };
+    let before = deal.responsible_user_id.map(UserId);
+    let mut changed: deals::ActiveModel = deal.clone().into();
+    changed.title = Set(cmd.title.trim().to_owned());
+    changed.client_id = Set(client_id);
+    changed.amount_minor = Set(amount_minor);
+    changed.currency = Set(currency);
+    changed.responsible_user_id = Set(cmd.responsible.map(|u| u.0));
+    changed.updated_at = Set(now);
+    changed.version = Set(cmd.version + 1);
+    let view = to_view(&txn, changed.update(&txn).await?).await?;
+    let stage = pipeline
+        .stage(view.stage_id)
+        .cloned()
+        .ok_or(AppError::validation(Field::Stage, Rule::UnknownValue))?;
+    if let Some(field) = missing_fields(&stage, |field| is_filled(&view, field)).first() {
+        return Err(AppError::RequiredField { field: *field });
+    }
+    txn.commit().await?;
+    let mut responsibles: Vec<UserId> = before.into_iter().collect();
+    responsibles.extend(view.responsible.filter(|now| Some(*now) != before));
+    events.publish(DealEvent {
+        kind: DealEventKind::Updated,
+        deal_id: view.id,
+        pipeline_id: view.pipeline_id,
+        stage_id: view.stage_id,
+        responsibles,
+        departments: stage.department_id.into_iter().collect(),
+    });
+    Ok(view)
+}
+
+/// Takes the deal's write lock (a row lock on PostgreSQL, the write lock on SQLite) with a
+/// no-op update, so concurrent writers queue up and then read the new version.
+async fn lock_deal(txn: &impl ConnectionTrait, id: DealId) -> Result<deals::Model, AppError> {
+    let locked = deals::Entity::update_many()
+        .col_expr(deals::Column::Version, Expr::col(deals::Column::Version))
+        .filter(deals::Column::Id.eq(id.0))
+        .exec(txn)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(AppError::NotFound {
+            entity: Entity::Deal,
+        });
+    }
+    deals::Entity::find_by_id(id.0)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: Entity::Deal,
+        })
+}
+
+/// Moves every deal of `from` to `to` because an administrator removes `from`: each deal
+/// gets its transition in the ledger (the same facts as a move), a new version and a new
+/// stage entry time. Runs inside the caller's transaction; returns the events to publish
+/// once it commits.
+pub(crate) async fn relocate_stage_deals(
+    txn: &impl ConnectionTrait,
+    from: &StageView,
+    to: &StageView,
+    actor: &Actor,
+    comment: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<DealEvent>, AppError> {
+    let moved = deals::Entity::find()
+        .filter(deals::Column::StageId.eq(from.id.0))
+        .all(txn)
+        .await?;
+    if moved.is_empty() {
+        return Ok(Vec::new());
+    }
+    for chunk in moved.chunks(500) {
+        let rows = chunk.iter().map(|deal| transitions::ActiveModel {
+            deal_id: Set(deal.id),
+            pipeline_id: Set(deal.pipeline_id),
+            from_stage_id: Set(Some(from.id.0)),
+            to_stage_id: Set(to.id.0),
+            from_stage_name: Set(Some(from.name.clone())),
+            to_stage_name: Set(to.name.clone()),
+            from_department_id: Set(from.department_id.map(|d| d.0)),
+            to_department_id: Set(to.department_id.map(|d| d.0)),
+            actor_user_id: Set(actor.user_id.map(|u| u.0)),
+            at: Set(now),
+            comment: Set(comment.to_owned()),
+            is_return: Set(false),
+            seconds_in_from: Set(Some((now - deal.stage_entered_at).num_seconds().max(0))),
+            ..Default::default()
+        });
+        transitions::Entity::insert_many(rows).exec(txn).await?;
+    }
+    deals::Entity::update_many()
+        .col_expr(deals::Column::StageId, Expr::value(to.id.0))
+        .col_expr(deals::Column::StageEnteredAt, Expr::value(now))
+        .col_expr(deals::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            deals::Column::Version,
+            sea_orm::ExprTrait::add(Expr::col(deals::Column::Version), 1),
+        )
+        .filter(deals::Column::StageId.eq(from.id.0))
+        .exec(txn)
+        .await?;
+    Ok(moved
+        .into_iter()
+        .map(|deal| DealEvent {
+            kind: DealEventKind::Moved,
+            deal_id: DealId(deal.id),
+            pipeline_id: crate::pipeline::PipelineId(deal.pipeline_id),
+            stage_id: to.id,
+            responsibles: deal.responsible_user_id.map(UserId).into_iter().collect(),
+            departments: from
+                .department_id
+                .into_iter()
+                .chain(to.department_id)
+                .collect(),
+        })
+        .collect())
 }
 
 /// The deal's history, newest first, if the actor may see the deal.
@@ -437,6 +598,7 @@ pub async fn load_deal_card(
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
+    let users = crate::user::service::list_user_names(db).await?;
     Ok(DealCard {
         deal,
         pipeline,
@@ -444,5 +606,6 @@ pub async fn load_deal_card(
         time_in_stages,
         time_by_department,
         departments,
+        users,
     })
 }

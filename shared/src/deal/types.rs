@@ -79,4 +79,21 @@ pub struct DealCard {
     pub time_in_stages: Vec<crate::transition::StageTime>,
     pub time_by_department: Vec<(Option<crate::department::DepartmentId>, i64)>,
     pub departments: Vec<(crate::department::DepartmentId, String)>,
+    /// Who the deal can be assigned to, for the edit form.
+    pub users: Vec<(UserId, String)>,
+}
+
+/// A request to change a deal's fields. Every field is the new value (the form sends them
+/// all); `version` is the one the editor started from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateDeal {
+    pub deal_id: DealId,
+    pub version: i32,
+    pub title: String,
+    /// A blank name detaches the client from the deal.
+    pub client_name: Option<String>,
+    pub client_phone: Option<String>,
+    pub client_email: Option<String>,
+    pub amount: Option<Money>,
+    pub responsible: Option<UserId>,
 }

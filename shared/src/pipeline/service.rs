@@ -1,16 +1,21 @@
-//! Reading pipelines and creating them from templates.
+//! Reading pipelines, creating them from templates and editing them.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 
 use super::entity::{allowed_moves, pipelines, stages};
-use super::{AllowedMove, DealField, PipelineId, PipelineView, StageId, StageKind, StageView};
+use super::{
+    AllowedMove, DealField, PipelineDraft, PipelineId, PipelineView, StageId, StageKind, StageView,
+    check_draft,
+};
 use crate::access::Actor;
+use crate::deal::entity::deals;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
+use crate::event::EventSink;
 
 /// One stage of a template: name, colour, responsible department (by name), SLA, kind.
 pub struct TemplateStage {
@@ -31,6 +36,25 @@ pub enum Template {
 }
 
 impl Template {
+    pub const ALL: [Template; 3] = [
+        Template::LoanConveyor,
+        Template::SalesFunnel,
+        Template::ServiceDesk,
+    ];
+
+    /// The stable code forms and the API use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Template::LoanConveyor => "loan_conveyor",
+            Template::SalesFunnel => "sales_funnel",
+            Template::ServiceDesk => "service_desk",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Template> {
+        Template::ALL.into_iter().find(|t| t.code() == code)
+    }
+
     pub fn stages(self) -> &'static [TemplateStage] {
         const fn open(
             name: &'static str,
@@ -249,6 +273,31 @@ pub async fn load_pipeline(
     })
 }
 
+/// How many deals each stage of a pipeline holds now (stages without deals are left out).
+pub async fn stage_deal_counts(
+    db: &impl ConnectionTrait,
+    id: PipelineId,
+) -> Result<Vec<(StageId, u64)>, AppError> {
+    use sea_orm::QuerySelect;
+    #[derive(sea_orm::FromQueryResult)]
+    struct Row {
+        stage_id: i32,
+        deals: i64,
+    }
+    Ok(deals::Entity::find()
+        .select_only()
+        .column(deals::Column::StageId)
+        .column_as(deals::Column::Id.count(), "deals")
+        .filter(deals::Column::PipelineId.eq(id.0))
+        .group_by(deals::Column::StageId)
+        .into_model::<Row>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (StageId(row.stage_id), u64::try_from(row.deals).unwrap_or(0)))
+        .collect())
+}
+
 /// Replaces a pipeline's move matrix; an empty list restores the default rule.
 pub async fn set_allowed_moves(
     db: &impl TransactionTrait,
@@ -281,4 +330,113 @@ pub async fn set_allowed_moves(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Saves an edited pipeline in one transaction: renames it, updates, reorders, adds and
+/// removes stages. The deals of a removed stage move where `draft.removals` says, each with
+/// its transition in the ledger; a removed stage that still holds deals and has no
+/// destination is refused with `StageNotEmpty`. History keeps the old stage names, since
+/// every transition stores the names of its time. Administrators only.
+pub async fn save_pipeline(
+    db: &impl TransactionTrait,
+    events: &impl EventSink,
+    actor: &Actor,
+    draft: &PipelineDraft,
+    now: DateTime<Utc>,
+) -> Result<PipelineView, AppError> {
+    actor.require_admin()?;
+    let txn = db.begin().await?;
+    let current = load_pipeline(&txn, draft.id).await?;
+    let removed = check_draft(&current, draft)?;
+    let name = draft.name.trim();
+    if pipelines::Entity::find()
+        .filter(pipelines::Column::Name.eq(name))
+        .filter(pipelines::Column::Id.ne(draft.id.0))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Duplicate {
+            entity: Entity::Pipeline,
+            field: Field::Name,
+        });
+    }
+    // Kept and new stages first, so that removed stages' deals have somewhere to go.
+    let mut saved = Vec::with_capacity(draft.stages.len());
+    for (position, stage) in draft.stages.iter().enumerate() {
+        let mut row = stages::ActiveModel {
+            pipeline_id: Set(draft.id.0),
+            name: Set(stage.name.trim().to_owned()),
+            color: Set(stage.color.to_lowercase()),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            department_id: Set(stage.department_id.map(|d| d.0)),
+            sla_seconds: Set(stage.sla_seconds),
+            required_fields: Set(encode_fields(&stage.required_fields)),
+            kind: Set(stage.kind.as_str().to_owned()),
+            ..Default::default()
+        };
+        let model = match stage.id {
+            Some(id) => {
+                row.id = Set(id.0);
+                row.update(&txn).await?
+            }
+            None => row.insert(&txn).await?,
+        };
+        saved.push(to_stage_view(model));
+    }
+    let mut published = Vec::new();
+    for id in removed {
+        let Some(stage) = current.stage(id) else {
+            continue;
+        };
+        let holds = deals::Entity::find()
+            .filter(deals::Column::StageId.eq(id.0))
+            .count(&txn)
+            .await?;
+        if holds > 0 {
+            let destination = draft
+                .removals
+                .iter()
+                .find(|r| r.stage == id)
+                .and_then(|r| saved.iter().find(|s| s.id == r.move_deals_to))
+                .ok_or_else(|| AppError::StageNotEmpty {
+                    stage: stage.name.clone(),
+                    deals: holds,
+                })?;
+            let comment = format!("Stage \"{}\" removed", stage.name);
+            published.extend(
+                crate::deal::service::relocate_stage_deals(
+                    &txn,
+                    stage,
+                    destination,
+                    actor,
+                    &comment,
+                    now,
+                )
+                .await?,
+            );
+        }
+        allowed_moves::Entity::delete_many()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(allowed_moves::Column::FromStageId.eq(id.0))
+                    .add(allowed_moves::Column::ToStageId.eq(id.0)),
+            )
+            .exec(&txn)
+            .await?;
+        stages::Entity::delete_by_id(id.0).exec(&txn).await?;
+    }
+    pipelines::ActiveModel {
+        id: Set(draft.id.0),
+        name: Set(name.to_owned()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let pipeline = load_pipeline(&txn, draft.id).await?;
+    txn.commit().await?;
+    for event in published {
+        events.publish(event);
+    }
+    Ok(pipeline)
 }

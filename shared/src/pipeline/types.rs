@@ -141,3 +141,57 @@ impl PipelineView {
             .find(|stage| stage.kind == StageKind::Open)
     }
 }
+
+/// One stage as the pipeline editor submits it; `id` is `None` for a new stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageDraft {
+    pub id: Option<StageId>,
+    pub name: String,
+    pub color: String,
+    pub department_id: Option<DepartmentId>,
+    pub sla_seconds: Option<i64>,
+    pub required_fields: Vec<DealField>,
+    pub kind: StageKind,
+}
+
+impl From<&StageView> for StageDraft {
+    fn from(stage: &StageView) -> Self {
+        StageDraft {
+            id: Some(stage.id),
+            name: stage.name.clone(),
+            color: stage.color.clone(),
+            department_id: stage.department_id,
+            sla_seconds: stage.sla_seconds,
+            required_fields: stage.required_fields.clone(),
+            kind: stage.kind,
+        }
+    }
+}
+
+/// Where the deals of a removed stage go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageRemoval {
+    pub stage: StageId,
+    pub move_deals_to: StageId,
+}
+
+/// A pipeline as the editor saves it: its name and its stages in their new order. Existing
+/// stages missing from `stages` are removed; their deals go where `removals` says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PipelineDraft {
+    pub id: PipelineId,
+    pub name: String,
+    pub stages: Vec<StageDraft>,
+    pub removals: Vec<StageRemoval>,
+}
+
+impl From<&PipelineView> for PipelineDraft {
+    fn from(pipeline: &PipelineView) -> Self {
+        PipelineDraft {
+            id: pipeline.id,
+            name: pipeline.name.clone(),
+            stages: pipeline.stages.iter().map(StageDraft::from).collect(),
+            removals: Vec::new(),
+        }
+    }
+}

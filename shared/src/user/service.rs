@@ -76,6 +76,19 @@ pub async fn list_users(
         .collect())
 }
 
+/// Active users' ids and names, sorted by name: what pickers (responsible, filters) offer.
+/// Names are not secret inside the firm, so every signed-in user may read them.
+pub async fn list_user_names(db: &impl ConnectionTrait) -> Result<Vec<(UserId, String)>, AppError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (UserId(u.id), u.name))
+        .collect())
+}
+
 /// One user as the UI shows them, active or not.
 pub async fn get_user(db: &impl ConnectionTrait, id: UserId) -> Result<UserView, AppError> {
     let user = users::Entity::find_by_id(id.0)

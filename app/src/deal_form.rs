@@ -1,0 +1,316 @@
+//! The full deal form: a new deal (`/deals/new`, any pipeline) or the edit form on the deal
+//! page. Both send every field; an edit names the version it started from, so a change
+//! someone made meanwhile is refused instead of overwritten.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
+use shared::AppError;
+use shared::deal::{DealView, Money, NewDeal, UpdateDeal};
+use shared::pipeline::PipelineId;
+use shared::user::UserId;
+
+use crate::errors::FormError;
+use crate::i18n::*;
+
+/// Currencies the form offers; the service accepts any ISO 4217 code.
+const CURRENCIES: [&str; 4] = ["RUB", "USD", "EUR", "CNY"];
+
+/// What the deal form offers: pipelines and the people a deal can be assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealFormChoices {
+    pub pipelines: Vec<(PipelineId, String)>,
+    pub users: Vec<(UserId, String)>,
+    pub me: Option<UserId>,
+}
+
+#[server(prefix = "/api", endpoint = "deal_form_options", input = server_fn::codec::Json)]
+pub async fn deal_form_options() -> Result<DealFormChoices, AppError> {
+    use crate::backend::{db, identity};
+    let me = identity()?.actor.user_id;
+    let db = db()?;
+    Ok(DealFormChoices {
+        pipelines: shared::pipeline::service::list_pipelines(&db).await?,
+        users: shared::user::service::list_user_names(&db).await?,
+        me,
+    })
+}
+
+#[server(name = UpdateDealRequest, prefix = "/api", endpoint = "update_deal", input = server_fn::codec::Json)]
+pub async fn update_deal(cmd: UpdateDeal) -> Result<DealView, AppError> {
+    use crate::backend::{db, events, identity, now};
+    let actor = identity()?.actor;
+    shared::deal::service::update_deal(&db()?, &events()?, &actor, cmd, now()).await
+}
+
+/// The values being typed, as text.
+#[derive(Clone, Copy)]
+struct Inputs {
+    title: RwSignal<String>,
+    client: RwSignal<String>,
+    phone: RwSignal<String>,
+    email: RwSignal<String>,
+    amount: RwSignal<String>,
+    currency: RwSignal<String>,
+    responsible: RwSignal<Option<UserId>>,
+}
+
+impl Inputs {
+    fn new(deal: Option<&DealView>, me: Option<UserId>) -> Self {
+        let client = deal.and_then(|d| d.client.as_ref());
+        Inputs {
+            title: RwSignal::new(deal.map(|d| d.title.clone()).unwrap_or_default()),
+            client: RwSignal::new(client.map(|c| c.name.clone()).unwrap_or_default()),
+            phone: RwSignal::new(client.and_then(|c| c.phone.clone()).unwrap_or_default()),
+            email: RwSignal::new(client.and_then(|c| c.email.clone()).unwrap_or_default()),
+            amount: RwSignal::new(
+                deal.and_then(|d| d.amount.as_ref())
+                    .map(|m| m.amount.normalize().to_string())
+                    .unwrap_or_default(),
+            ),
+            currency: RwSignal::new(
+                deal.and_then(|d| d.amount.as_ref())
+                    .map(|m| m.currency.clone())
+                    .unwrap_or_else(|| "RUB".to_owned()),
+            ),
+            responsible: RwSignal::new(deal.map_or(me, |d| d.responsible)),
+        }
+    }
+
+    /// The amount as money; `Err` when the text is not a number.
+    fn money(&self) -> Result<Option<Money>, AppError> {
+        parse_amount(&self.amount.get_untracked(), &self.currency.get_untracked())
+    }
+}
+
+/// `1 250 000,50` and `1250000.50` both read as 1250000.50; blank is no amount.
+pub fn parse_amount(text: &str, currency: &str) -> Result<Option<Money>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        text => text
+            .replace([' ', '\u{a0}', '\u{202f}'], "")
+            .replace(',', ".")
+            .parse()
+            .map(|amount| {
+                Some(Money {
+                    amount,
+                    currency: currency.to_owned(),
+                })
+            })
+            .map_err(|_| AppError::validation(shared::Field::Amount, shared::Rule::InvalidAmount)),
+    }
+}
+
+fn blank_to_none(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.trim().is_empty())
+}
+
+/// The inputs both forms share.
+#[component]
+fn DealFields(inputs: Inputs, users: Vec<(UserId, String)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = |label: Signal<String>,
+                kind: &'static str,
+                signal: RwSignal<String>,
+                name: &'static str| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input type=kind name=name prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
+            </label>
+        }
+    };
+    view! {
+        {text(Signal::derive(move || t_string!(i18n, board.deal_title).to_string()), "text", inputs.title, "title")}
+        {text(Signal::derive(move || t_string!(i18n, board.client).to_string()), "text", inputs.client, "client")}
+        <div class="field-row">
+            {text(Signal::derive(move || t_string!(i18n, board.phone).to_string()), "tel", inputs.phone, "phone")}
+            {text(Signal::derive(move || t_string!(i18n, deal.email).to_string()), "email", inputs.email, "email")}
+        </div>
+        <div class="field-row">
+            <label class="field">
+                <span>{t!(i18n, deal.amount)}</span>
+                <input type="text" name="amount" inputmode="decimal" prop:value=move || inputs.amount.get() on:input=move |ev| inputs.amount.set(event_target_value(&ev)) />
+            </label>
+            <label class="field field-narrow">
+                <span>{t!(i18n, deal.currency)}</span>
+                <select name="currency" on:change=move |ev| inputs.currency.set(event_target_value(&ev))>
+                    {CURRENCIES.into_iter().map(|code| view! {
+                        <option value=code selected=move || inputs.currency.get() == code>{code}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        </div>
+        <label class="field">
+            <span>{t!(i18n, deal.responsible)}</span>
+            <select name="responsible" on:change=move |ev| inputs.responsible.set(event_target_value(&ev).parse().ok().map(UserId))>
+                <option value="" selected=move || inputs.responsible.get().is_none()>"—"</option>
+                {users.into_iter().map(|(id, name)| view! {
+                    <option value=id.0.to_string() selected=move || inputs.responsible.get() == Some(id)>{name}</option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The edit form on the deal page.
+#[component]
+pub fn EditDealForm(
+    deal: DealView,
+    users: Vec<(UserId, String)>,
+    done: Callback<()>,
+    cancel: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let inputs = Inputs::new(Some(&deal), None);
+    let action = ServerAction::<UpdateDealRequest>::new();
+    let local_error = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || {
+        local_error
+            .get()
+            .or_else(|| action.value().get().and_then(Result::err))
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            done.run(());
+        }
+    });
+    let (deal_id, version) = (deal.id, deal.version);
+    view! {
+        <form
+            class="card form deal-form"
+            aria-label=move || t_string!(i18n, deal.edit).to_string()
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let amount = match inputs.money() {
+                    Ok(amount) => amount,
+                    Err(err) => return local_error.set(Some(err)),
+                };
+                local_error.set(None);
+                action.dispatch(UpdateDealRequest {
+                    cmd: UpdateDeal {
+                        deal_id,
+                        version,
+                        title: inputs.title.get_untracked(),
+                        client_name: blank_to_none(inputs.client.get_untracked()),
+                        client_phone: blank_to_none(inputs.phone.get_untracked()),
+                        client_email: blank_to_none(inputs.email.get_untracked()),
+                        amount,
+                        responsible: inputs.responsible.get_untracked(),
+                    },
+                });
+            }
+        >
+            <DealFields inputs users />
+            <FormError error />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>{t!(i18n, deal.save)}</button>
+                <button type="button" class="btn" on:click=move |_| cancel.run(())>{t!(i18n, admin.cancel)}</button>
+            </div>
+        </form>
+    }
+}
+
+/// `/deals/new`: a deal with every field, in the first stage of the chosen pipeline.
+#[component]
+pub fn NewDealPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let options = Resource::new(|| (), |()| deal_form_options());
+    let query = use_query_map();
+    let wanted = query
+        .get_untracked()
+        .get("pipeline")
+        .and_then(|p| p.parse().ok())
+        .map(PipelineId);
+    view! {
+        <Title text=move || t_string!(i18n, deal.new_title).to_string() />
+        <section class="page deal-page">
+            <header class="page-head">
+                <h1>{t!(i18n, deal.new_title)}</h1>
+            </header>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, admin.loading)}</p> }>
+                {move || options.get().map(|result| match result {
+                    Err(err) => view! { <FormError error=Signal::derive(move || Some(err.clone())) /> }.into_any(),
+                    Ok(options) => view! { <NewDealForm options wanted /> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl IntoView {
+    let i18n = use_i18n();
+    let inputs = Inputs::new(None, options.me);
+    let pipeline = RwSignal::new(
+        wanted
+            .filter(|id| options.pipelines.iter().any(|(p, _)| p == id))
+            .or_else(|| options.pipelines.first().map(|(id, _)| *id)),
+    );
+    let action = ServerAction::<crate::board::CreateDeal>::new();
+    let local_error = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || {
+        local_error
+            .get()
+            .or_else(|| action.value().get().and_then(Result::err))
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(deal)) = action.value().get() {
+            navigate(&format!("/deals/{}", deal.id.0), Default::default());
+        }
+    });
+    view! {
+        <form
+            class="card form deal-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let Some(pipeline_id) = pipeline.get_untracked() else { return };
+                let amount = match inputs.money() {
+                    Ok(amount) => amount,
+                    Err(err) => return local_error.set(Some(err)),
+                };
+                local_error.set(None);
+                action.dispatch(crate::board::CreateDeal {
+                    deal: NewDeal {
+                        pipeline_id,
+                        title: inputs.title.get_untracked(),
+                        client_name: blank_to_none(inputs.client.get_untracked()),
+                        client_phone: blank_to_none(inputs.phone.get_untracked()),
+                        client_email: blank_to_none(inputs.email.get_untracked()),
+                        amount,
+                        responsible: inputs.responsible.get_untracked(),
+                    },
+                });
+            }
+        >
+            <label class="field">
+                <span>{t!(i18n, deal.pipeline)}</span>
+                <select name="pipeline" on:change=move |ev| pipeline.set(event_target_value(&ev).parse().ok().map(PipelineId))>
+                    {options.pipelines.into_iter().map(|(id, name)| view! {
+                        <option value=id.0.to_string() selected=move || pipeline.get() == Some(id)>{name}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <DealFields inputs users=options.users />
+            <FormError error />
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>{t!(i18n, admin.create)}</button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_read_with_spaces_and_commas() {
+        let money = parse_amount("1 250 000,50", "RUB").unwrap().unwrap();
+        assert_eq!(money.amount.to_string(), "1250000.50");
+        assert_eq!(parse_amount("  ", "RUB"), Ok(None));
+        assert!(parse_amount("12abc", "RUB").is_err());
+    }
+}
