@@ -287,7 +287,7 @@ fn FilterBar(
                     on:change=move |ev| set("q", event_target_value(&ev))
                 />
             </label>
-            <details class="filter-more" open=move || active.get_untracked() > 0>
+            <details class="filter-more" open=move || { active.get_untracked() > 0 }>
                 <summary class="btn btn-small">
                     {t!(i18n, board.filters)}
                     <Show when=move || { active.get() > 0 }>

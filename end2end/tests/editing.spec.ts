@@ -39,6 +39,7 @@ test('touch at 375 px: a long press drags a card onto a stage tab; a quick swipe
   const scoringTab = tabs.getByRole('button', { name: /^Scoring/ });
   await expect(scoringTab.locator('.count')).toHaveText('0');
   await expect(card).toBeVisible();
+  await card.scrollIntoViewIfNeeded();
 
   // A swipe without the pause scrolls; the card stays.
   await touchDrag(page, await centre(card.locator('h3')), await centre(scoringTab), 50);
@@ -46,6 +47,7 @@ test('touch at 375 px: a long press drags a card onto a stage tab; a quick swipe
   await expect(scoringTab.locator('.count')).toHaveText('0');
 
   // A long press lifts the card; dropped on the Scoring tab it moves there.
+  await card.scrollIntoViewIfNeeded();
   await touchDrag(page, await centre(card.locator('.amount')), await centre(scoringTab), 700);
   await expect(scoringTab.locator('.count')).toHaveText('1');
   await scoringTab.click();
@@ -62,7 +64,7 @@ test('filters narrow the board, live in the URL and survive a reload', async ({ 
   const everyone = Number(await intake.locator('.column-head .count').textContent());
   await page.getByText('Filters', { exact: true }).click();
   await page.getByLabel('Amount from').fill('3000000');
-  await page.getByLabel('Amount from').press('Enter');
+  await page.getByLabel('Amount from').press('Tab');
   await expect(page).toHaveURL(/min=3000000/);
   await expect.poll(async () => Number(await intake.locator('.column-head .count').textContent())).toBeLessThan(everyone);
   const responsible = page.getByLabel('Responsible');
@@ -70,7 +72,7 @@ test('filters narrow the board, live in the URL and survive a reload', async ({ 
   await responsible.selectOption({ index: 1 });
   await expect(page).toHaveURL(/responsible=\d+/);
   await page.getByLabel('Created from').fill('2020-01-01');
-  await page.getByLabel('Created from').press('Enter');
+  await page.getByLabel('Created from').press('Tab');
   await expect(page).toHaveURL(/from=2020-01-01/);
   for (const card of await intake.getByRole('listitem').all()) {
     await expect(card).toContainText(firstPerson ?? '');
@@ -141,9 +143,10 @@ test('an administrator builds a pipeline: template, rename, reorder, add, remove
   await page.goto('/admin/pipelines');
   await hydrated(page);
   await page.getByRole('button', { name: 'New pipeline' }).click();
-  await page.getByLabel('Pipeline name').fill(name);
-  await page.getByLabel('Start from').selectOption('sales_funnel');
-  await page.getByRole('button', { name: 'Create' }).click();
+  const creating = page.locator('form.new-pipeline');
+  await creating.getByLabel('Pipeline name').fill(name);
+  await creating.getByLabel('Start from').selectOption('sales_funnel');
+  await creating.getByRole('button', { name: 'Create' }).click();
   await expect(page).toHaveURL(/\/admin\/pipelines\?id=\d+/);
   const pipelineId = new URL(page.url()).searchParams.get('id');
   await hydrated(page);

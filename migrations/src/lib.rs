@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_org;
 mod m20261123_000002_create_sessions;
 mod m20261123_000003_create_conveyor;
+mod m20261124_000004_board_indexes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_org::Migration),
             Box::new(m20261123_000002_create_sessions::Migration),
             Box::new(m20261123_000003_create_conveyor::Migration),
+            Box::new(m20261124_000004_board_indexes::Migration),
         ]
     }
 }

@@ -1,4 +1,4 @@
-//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user.
+//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user, seed-bench.
 
 use std::io::{IsTerminal, Read};
 use std::sync::Arc;
@@ -50,6 +50,8 @@ pub enum Command {
         #[arg(long = "department")]
         departments: Vec<String>,
     },
+    /// Bulk-load benchmark data (open deals with their history) and time the board.
+    SeedBench(crate::bench::SeedBenchArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -84,6 +86,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = open_migrated(&config).await?;
             create_user(&db, name, email, &role, &departments).await
+        }
+        Command::SeedBench(args) => {
+            let db = open_migrated(&config).await?;
+            crate::bench::run(&db, args, now()).await
         }
     }
 }

@@ -106,8 +106,11 @@ pub fn PipelinesPage() -> impl IntoView {
         |(id, _)| load_pipeline_editor(id),
     );
     let creating = RwSignal::new(false);
+    // Lives above the editor, which is rebuilt from the saved pipeline after each save.
+    let saved = RwSignal::new(false);
     let navigate = use_navigate();
     let open_pipeline = Callback::new(move |id: PipelineId| {
+        saved.set(false);
         navigate(&format!("/admin/pipelines?id={}", id.0), Default::default());
     });
     let reload = Callback::new(move |()| refresh.update(|n| *n += 1));
@@ -127,7 +130,7 @@ pub fn PipelinesPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, admin.loading)}</p> }>
             {move || editor.get().map(|result| match result {
                 Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
-                Ok(editor) => view! { <PipelineEditorView editor open_pipeline reload /> }.into_any(),
+                Ok(editor) => view! { <PipelineEditorView editor open_pipeline reload saved /> }.into_any(),
             })}
         </Transition>
     }
@@ -269,6 +272,7 @@ fn PipelineEditorView(
     editor: PipelineEditor,
     open_pipeline: Callback<PipelineId>,
     reload: Callback<()>,
+    saved: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let Some(pipeline) = editor.pipeline.clone() else {
@@ -289,7 +293,7 @@ fn PipelineEditorView(
                 }).collect_view()}
             </select>
         </label>
-        <StagesEditor pipeline=pipeline.clone() deal_counts=editor.deal_counts departments=editor.departments reload />
+        <StagesEditor pipeline=pipeline.clone() deal_counts=editor.deal_counts departments=editor.departments reload saved />
         <MoveMatrix pipeline reload />
     }
     .into_any()
@@ -301,6 +305,7 @@ fn StagesEditor(
     deal_counts: Vec<(StageId, u64)>,
     departments: Vec<(DepartmentId, String)>,
     reload: Callback<()>,
+    saved: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let name = RwSignal::new(pipeline.name.clone());
@@ -337,7 +342,6 @@ fn StagesEditor(
             .get()
             .or_else(|| action.value().get().and_then(Result::err))
     });
-    let saved = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             saved.set(true);
