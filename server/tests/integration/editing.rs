@@ -121,6 +121,26 @@ async fn editing_a_deal_checks_the_version_the_fields_and_the_stage_rules() {
             Err(expected)
         );
     }
+    // A deactivated colleague cannot be made responsible.
+    let gone = c.t.user("gone@bank.ru", Role::Employee, vec![]).await;
+    shared::user::service::update_user(
+        &c.t.db,
+        &admin,
+        gone.id,
+        shared::user::UserPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let mut to_gone = edit(&edited);
+    to_gone.responsible = Some(gone.id);
+    assert_eq!(
+        update_deal(&c.t.db, &(), &admin, to_gone, t0()).await,
+        Err(AppError::validation(Field::Responsible, Rule::UnknownValue))
+    );
     assert_eq!(get_deal(&c.t.db, &admin, deal.id).await.unwrap(), edited);
 
     // In Scoring the amount and phone are required: clearing them is refused.

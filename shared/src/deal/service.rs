@@ -43,7 +43,7 @@ pub async fn create_deal(
         .ok_or(AppError::validation(Field::Stage, Rule::Required))?;
     let responsible = cmd.responsible.or(actor.user_id);
     if let Some(user) = responsible {
-        crate::user::service::ensure_user_exists(&txn, user).await?;
+        crate::user::service::ensure_assignable(&txn, user).await?;
     }
     let client_id = match cmd
         .client_name
@@ -211,7 +211,7 @@ pub async fn update_deal(
         });
     }
     if let Some(user) = cmd.responsible {
-        crate::user::service::ensure_user_exists(&txn, user).await?;
+        crate::user::service::ensure_assignable(&txn, user).await?;
     }
     let client_id = match non_blank(cmd.client_name.as_deref()) {
         None => None,

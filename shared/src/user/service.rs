@@ -246,6 +246,21 @@ pub(crate) async fn ensure_user_exists(
     }
 }
 
+/// A user deals can be assigned to: one who exists and is active (a deactivated user
+/// would hold deals nobody works on).
+pub(crate) async fn ensure_assignable(
+    db: &impl ConnectionTrait,
+    id: UserId,
+) -> Result<(), AppError> {
+    match users::Entity::find_by_id(id.0).one(db).await? {
+        Some(user) if user.active => Ok(()),
+        Some(_) => Err(AppError::validation(Field::Responsible, Rule::UnknownValue)),
+        None => Err(AppError::NotFound {
+            entity: Entity::User,
+        }),
+    }
+}
+
 async fn ensure_email_free(
     db: &impl ConnectionTrait,
     email: &str,
