@@ -1026,15 +1026,9 @@ fn NewDealForm(pipeline_id: PipelineId, done: Callback<()>, cancel: Callback<()>
             class="card form new-deal"
             on:submit=move |ev| {
                 ev.prevent_default();
-                let money = match amount.get_untracked().trim() {
-                    "" => None,
-                    text => match text.replace([' ', '\u{a0}'], "").replace(',', ".").parse() {
-                        Ok(value) => Some(Money { amount: value, currency: "RUB".into() }),
-                        Err(_) => {
-                            local_error.set(Some(AppError::validation(shared::Field::Amount, shared::Rule::InvalidAmount)));
-                            return;
-                        }
-                    },
+                let money = match crate::deal_form::parse_amount(&amount.get_untracked(), "RUB") {
+                    Ok(money) => money,
+                    Err(err) => return local_error.set(Some(err)),
                 };
                 local_error.set(None);
                 let blank_to_none = |s: String| Some(s).filter(|s| !s.trim().is_empty());

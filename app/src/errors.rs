@@ -29,7 +29,8 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
     }
 }
 
-fn deal_field_label(i18n: leptos_i18n::I18nContext<Locale>, field: DealField) -> String {
+/// A deal field's name in the current language (errors, the pipeline editor).
+pub fn deal_field_label(i18n: leptos_i18n::I18nContext<Locale>, field: DealField) -> String {
     match field {
         DealField::Amount => t_string!(i18n, fields.amount).to_string(),
         DealField::Client => t_string!(i18n, fields.client).to_string(),

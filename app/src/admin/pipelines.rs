@@ -14,7 +14,7 @@ use shared::pipeline::{
     StageKind, StageRemoval, StageView, allowed_targets,
 };
 
-use crate::errors::{FormError, error_message};
+use crate::errors::{FormError, deal_field_label, error_message};
 use crate::i18n::*;
 
 /// Everything the editor shows for one pipeline.
@@ -191,16 +191,6 @@ fn kind_name(i18n: leptos_i18n::I18nContext<Locale>, kind: StageKind) -> String 
         StageKind::Won => t_string!(i18n, pipelines.kind_won).to_string(),
         StageKind::Lost => t_string!(i18n, pipelines.kind_lost).to_string(),
         StageKind::Archive => t_string!(i18n, pipelines.kind_archive).to_string(),
-    }
-}
-
-fn deal_field_name(i18n: leptos_i18n::I18nContext<Locale>, field: DealField) -> String {
-    match field {
-        DealField::Amount => t_string!(i18n, fields.amount).to_string(),
-        DealField::Client => t_string!(i18n, fields.client).to_string(),
-        DealField::ClientPhone => t_string!(i18n, fields.client_phone).to_string(),
-        DealField::ClientEmail => t_string!(i18n, fields.client_email).to_string(),
-        DealField::Responsible => t_string!(i18n, fields.responsible).to_string(),
     }
 }
 
@@ -477,7 +467,7 @@ fn StagesEditor(
                                                             if on { r.push(field); }
                                                         });
                                                     } />
-                                                <span>{move || deal_field_name(i18n, field)}</span>
+                                                <span>{move || deal_field_label(i18n, field)}</span>
                                             </label>
                                         }).collect_view()}
                                     </fieldset>

@@ -45,24 +45,16 @@ pub async fn create_deal(
     if let Some(user) = responsible {
         crate::user::service::ensure_assignable(&txn, user).await?;
     }
-    let client_id = match cmd
-        .client_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
+    let client_id = match non_blank(cmd.client_name.as_deref()) {
         Some(name) => Some(
-            clients::ActiveModel {
-                kind: Set("person".to_owned()),
-                name: Set(name.to_owned()),
-                phone: Set(non_blank(cmd.client_phone.as_deref())),
-                email: Set(non_blank(cmd.client_email.as_deref())),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?
-            .id,
+            insert_client(
+                &txn,
+                name,
+                non_blank(cmd.client_phone.as_deref()),
+                non_blank(cmd.client_email.as_deref()),
+                now,
+            )
+            .await?,
         ),
         None => None,
     };
@@ -230,19 +222,7 @@ pub async fn update_deal(
                     client.email = Set(email);
                     client.update(&txn).await?.id
                 }
-                None => {
-                    clients::ActiveModel {
-                        kind: Set("person".to_owned()),
-                        name: Set(name),
-                        phone: Set(phone),
-                        email: Set(email),
-                        created_at: Set(now),
-                        ..Default::default()
-                    }
-                    .insert(&txn)
-                    .await?
-                    .id
-                }
+                None => insert_client(&txn, name, phone, email, now).await?,
             })
         }
     };
@@ -474,6 +454,27 @@ fn is_filled(deal: &DealView, field: DealField) -> bool {
         DealField::ClientEmail => deal.client.as_ref().is_some_and(|c| c.email.is_some()),
         DealField::Responsible => deal.responsible.is_some(),
     }
+}
+
+/// A new person client, as the deal forms create them; returns its id.
+async fn insert_client(
+    db: &impl ConnectionTrait,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    Ok(clients::ActiveModel {
+        kind: Set("person".to_owned()),
+        name: Set(name),
+        phone: Set(phone),
+        email: Set(email),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id)
 }
 
 fn non_blank(value: Option<&str>) -> Option<String> {
