@@ -37,12 +37,25 @@ fi
 # Both runs use the same packages and features, so they share one set of build artifacts.
 TEST_PACKAGES=(-p shared -p app -p server -p migrations --features shared/ssr,app/ssr)
 
+# Once (of many runs) an HTTP integration test hung with no CPU use; until that is found,
+# a run that hangs for 20 minutes is stopped and run again once, loudly.
+run_tests() {
+  local status=0
+  timeout 1200 cargo test "${TEST_PACKAGES[@]}" || status=$?
+  if [ "$status" -eq 124 ]; then
+    echo "[konveyer] WARNING: the test run hung for 20 minutes; running it once more" >&2
+    timeout 1200 cargo test "${TEST_PACKAGES[@]}"
+  elif [ "$status" -ne 0 ]; then
+    return "$status"
+  fi
+}
+
 log "unit and integration tests on SQLite"
-cargo test "${TEST_PACKAGES[@]}"
+run_tests
 
 log "unit and integration tests on PostgreSQL"
 drop_test_databases
-TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test "${TEST_PACKAGES[@]}"
+TEST_DATABASE_URL="$PG_ADMIN_URL" run_tests
 drop_test_databases
 
 # The end-to-end suite runs the release build, the one scripts/run.sh serves (some

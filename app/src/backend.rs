@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use sea_orm::DatabaseConnection;
 use shared::AppError;
 use shared::access::Actor;
+use shared::db::Db;
 use shared::user::UserView;
 
 /// Session key holding the signed-in user's id.
@@ -16,7 +16,7 @@ pub const SESSION_SIGNED_IN_AT: &str = "signed_in_at";
 /// Application state handed to server functions through Leptos context.
 #[derive(Clone)]
 pub struct ServerContext {
-    pub db: DatabaseConnection,
+    pub db: Db,
     /// Where use cases publish events after they commit.
     pub events: std::sync::Arc<dyn shared::event::EventSink>,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
@@ -30,7 +30,7 @@ pub struct Identity {
     pub user: UserView,
 }
 
-pub fn db() -> Result<DatabaseConnection, AppError> {
+pub fn db() -> Result<Db, AppError> {
     use_context::<ServerContext>()
         .map(|ctx| ctx.db)
         .ok_or(AppError::Internal)

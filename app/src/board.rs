@@ -143,6 +143,9 @@ const FILTER_KEYS: [&str; 8] = [
     "to",
 ];
 
+/// A burst of moves costs the board one reload per this interval.
+const LIVE_THROTTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -164,27 +167,10 @@ pub fn BoardPage() -> impl IntoView {
     let navigate = use_navigate();
     // Sets URL keys (a `None` or empty value removes the key); the board follows the URL.
     let set_query = move |changes: Vec<(&'static str, Option<String>)>| {
-        let mut params: Vec<(String, String)> = query
-            .get_untracked()
-            .into_iter()
-            .filter(|(k, _)| !changes.iter().any(|(key, _)| key == k))
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        for (key, value) in changes {
-            if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
-                params.push((key.to_owned(), value.trim().to_owned()));
-            }
-        }
-        let encoded: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", js_free_encode(v)))
-            .collect();
-        let url = if encoded.is_empty() {
-            "/board".to_owned()
-        } else {
-            format!("/board?{}", encoded.join("&"))
-        };
-        navigate(&url, Default::default());
+        navigate(
+            &crate::url_query::url_with("/board", &query.get_untracked(), &changes),
+            Default::default(),
+        );
     };
     let set_query = Callback::new(set_query);
     let selected = RwSignal::new(None::<StageId>);
@@ -198,7 +184,7 @@ pub fn BoardPage() -> impl IntoView {
             reload.run(());
         }
     });
-    follow_live_events(reload);
+    crate::live::follow_live_events(reload, LIVE_THROTTLE);
     view! {
         <Title text=move || t_string!(i18n, pages.board_title).to_string() />
         <section class="page board-page">
@@ -396,55 +382,6 @@ fn board_has_open_form() -> bool {
     {
         false
     }
-}
-
-/// Reloads the board when the server reports a change to a deal this user may see, at
-/// most every 300 ms so a burst of moves costs one reload.
-fn follow_live_events(reload: Callback<()>) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen::closure::Closure;
-        let Ok(source) = web_sys::EventSource::new("/api/events") else {
-            return;
-        };
-        let waiting = StoredValue::new(false);
-        let on_event =
-            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
-                if !waiting.get_value() {
-                    waiting.set_value(true);
-                    set_timeout(
-                        move || {
-                            waiting.set_value(false);
-                            reload.run(());
-                        },
-                        std::time::Duration::from_millis(300),
-                    );
-                }
-            });
-        for kind in ["deal", "reload"] {
-            let _ =
-                source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
-        }
-        on_event.forget();
-        let source = send_wrapper::SendWrapper::new(source);
-        on_cleanup(move || source.close());
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = reload;
-}
-
-/// Percent-encodes a query value (kept tiny: the board's values are short text and numbers).
-fn js_free_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

@@ -26,6 +26,11 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
         Field::Sla => t_string!(i18n, fields.sla).to_string(),
         Field::Responsible => t_string!(i18n, fields.responsible).to_string(),
         Field::Phone => t_string!(i18n, fields.phone).to_string(),
+        Field::Period => t_string!(i18n, fields.period).to_string(),
+        Field::TimeZone => t_string!(i18n, fields.time_zone).to_string(),
+        Field::MessengerUrl => t_string!(i18n, fields.messenger_url).to_string(),
+        Field::Channel => t_string!(i18n, fields.channel).to_string(),
+        Field::SendAt => t_string!(i18n, fields.send_at).to_string(),
     }
 }
 
@@ -79,6 +84,8 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
                 Rule::InvalidAmount => t_string!(i18n, errors.invalid_amount).to_string(),
                 Rule::MustBePositive => t_string!(i18n, errors.must_be_positive, field).to_string(),
                 Rule::OpenStageRequired => t_string!(i18n, errors.open_stage_required).to_string(),
+                Rule::PeriodReversed => t_string!(i18n, errors.period_reversed).to_string(),
+                Rule::InvalidUrl => t_string!(i18n, errors.invalid_url).to_string(),
             }
         }
         AppError::StageNotEmpty { stage, deals } => t_string!(

@@ -10,15 +10,19 @@ mod generated {
 pub use generated::i18n;
 
 pub mod admin;
+pub mod analytics;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod board;
 pub mod deal_card;
 pub mod deal_form;
+pub mod digest;
 pub mod errors;
+pub mod live;
 pub mod pages;
 pub mod shell;
+pub mod url_query;
 
 use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
@@ -96,7 +100,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("deals/new") view=deal_form::NewDealPage />
                         <Route path=path!("deals/:id") view=deal_card::DealPage />
                         <Route path=path!("clients") view=pages::ClientsPage />
-                        <Route path=path!("analytics") view=pages::AnalyticsPage />
+                        <Route path=path!("analytics") view=analytics::AnalyticsPage />
+                        <Route path=path!("analytics/team") view=analytics::TeamPage />
+                        <Route path=path!("analytics/sla") view=analytics::SlaPage />
+                        <Route path=path!("analytics/trends") view=analytics::TrendsPage />
+                        <Route path=path!("settings/digest") view=digest::DigestSettingsPage />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>
                             <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
                             <Route path=path!("users") view=admin::users::UsersPage />

@@ -37,19 +37,6 @@ pub fn ClientsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn AnalyticsPage() -> impl IntoView {
-    let i18n = use_i18n();
-    move || {
-        view! {
-            <EmptyState
-                title=t_string!(i18n, pages.analytics_title).to_string()
-                text=t_string!(i18n, pages.analytics_empty).to_string()
-            />
-        }
-    }
-}
-
-#[component]
 pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     #[cfg(feature = "ssr")]

@@ -6,6 +6,7 @@ mod m20261123_000001_create_org;
 mod m20261123_000002_create_sessions;
 mod m20261123_000003_create_conveyor;
 mod m20261124_000004_board_indexes;
+mod m20261124_000005_digests;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_sessions::Migration),
             Box::new(m20261123_000003_create_conveyor::Migration),
             Box::new(m20261124_000004_board_indexes::Migration),
+            Box::new(m20261124_000005_digests::Migration),
         ]
     }
 }

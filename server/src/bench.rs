@@ -18,19 +18,21 @@ use rand::rngs::{OsRng, StdRng};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, ExprTrait, QuerySelect, Set,
-    TransactionTrait,
+    ConnectionTrait, DatabaseBackend, EntityTrait, ExprTrait, QuerySelect, Set, TransactionTrait,
 };
 use shared::access::Actor;
+use shared::analytics::service::{load_analytics, load_sla, load_team, load_trends};
+use shared::analytics::{AnalyticsFilter, Granularity};
 use shared::board::BoardFilter;
 use shared::board::service::{load_board, load_column};
+use shared::db::Db;
 use shared::deal::entity::{clients, deals};
 use shared::pipeline::service::{list_pipelines, load_pipeline};
 use shared::pipeline::{PipelineView, StageKind, StageView};
 use shared::transition::entity::transitions;
 use shared::user::service as user_service;
 
-use crate::demo;
+use crate::demo::{self, PRODUCTS, RETURN_REASONS};
 
 /// The pipeline the demo creates and the bench fills.
 const PIPELINE_NAME: &str = "Loan conveyor";
@@ -84,20 +86,6 @@ const LAST_NAMES: &[&str] = &[
     "Kozlov",
     "Stepanov",
 ];
-const PRODUCTS: &[(&str, i64, i64)] = &[
-    ("Mortgage", 3_000_000, 12_000_000),
-    ("Car loan", 600_000, 3_500_000),
-    ("Consumer loan", 100_000, 900_000),
-    ("Business credit line", 2_000_000, 30_000_000),
-    ("Refinancing", 500_000, 5_000_000),
-];
-const RETURN_REASONS: &[&str] = &[
-    "No income statement attached",
-    "Passport scan is unreadable",
-    "Collateral valuation is missing",
-    "Debt-to-income ratio needs a co-borrower",
-];
-
 /// `konveyer seed-bench`: what to load and how often to time the board.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SeedBenchArgs {
@@ -121,11 +109,7 @@ pub struct SeedBenchArgs {
 
 /// Loads the demo organisation when the database is empty, then the bench data, then
 /// times the board.
-pub async fn run(
-    db: &DatabaseConnection,
-    args: SeedBenchArgs,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn run(db: &Db, args: SeedBenchArgs, now: DateTime<Utc>) -> anyhow::Result<()> {
     if demo::seed_demo(db, &mut OsRng, now)
         .await
         .map_err(anyhow::Error::msg)?
@@ -159,12 +143,13 @@ pub async fn run(
     }
     if args.board_runs > 0 {
         time_board(db, &pipeline, args.board_runs, now).await?;
+        time_analytics(db, &pipeline, args.board_runs.div_ceil(4), now).await?;
     }
     Ok(())
 }
 
 /// The demo's loan conveyor with its open stages in order.
-async fn conveyor(db: &DatabaseConnection) -> anyhow::Result<PipelineView> {
+async fn conveyor(db: &Db) -> anyhow::Result<PipelineView> {
     let Some((id, _)) = list_pipelines(db)
         .await
         .map_err(anyhow::Error::msg)?
@@ -185,7 +170,7 @@ struct Loaded {
 }
 
 async fn seed(
-    db: &DatabaseConnection,
+    db: &Db,
     pipeline: &PipelineView,
     args: &SeedBenchArgs,
     now: DateTime<Utc>,
@@ -417,7 +402,7 @@ async fn seed(
 }
 
 /// The largest id in a table, 0 when it is empty.
-async fn max_id<E: EntityTrait>(db: &DatabaseConnection, id: E::Column) -> anyhow::Result<i32> {
+async fn max_id<E: EntityTrait>(db: &Db, id: E::Column) -> anyhow::Result<i32> {
     let max: Option<Option<i32>> = E::find()
         .select_only()
         .column_as(sea_orm::sea_query::Expr::col(id).max(), "max_id")
@@ -492,7 +477,7 @@ impl Walks {
 /// search, and prints p50 and max over `runs` calls after one warm-up (a quarter as many
 /// for the search, which takes seconds at 100,000 deals).
 async fn time_board(
-    db: &DatabaseConnection,
+    db: &Db,
     pipeline: &PipelineView,
     runs: usize,
     now: DateTime<Utc>,
@@ -525,14 +510,67 @@ async fn time_board(
             }
         }
         println!(
-            "  {label:<10} board {} / {}   first column {} / {}   ({runs} runs)",
-            ms(p50(&mut whole)),
-            ms(whole.iter().max().copied()),
-            ms(p50(&mut column)),
-            ms(column.iter().max().copied()),
+            "  {label:<10} board {}   first column {}   ({runs} runs)",
+            p50_and_max(&mut whole),
+            p50_and_max(&mut column),
         );
     }
     Ok(())
+}
+
+/// Times each analytics dashboard's service, as the pages call it, over the default period
+/// (the last 30 days) as an administrator, and prints p50 and max over `runs` calls after
+/// a warm-up.
+async fn time_analytics(
+    db: &Db,
+    pipeline: &PipelineView,
+    runs: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let admin = Actor::system();
+    let period = AnalyticsFilter {
+        pipeline: Some(pipeline.id),
+        ..AnalyticsFilter::default()
+    };
+    let with_open = AnalyticsFilter {
+        include_open: true,
+        ..period.clone()
+    };
+    let by_week = AnalyticsFilter {
+        granularity: Granularity::Week,
+        ..period.clone()
+    };
+    println!("Analytics in process, last 30 days (runs after a warm-up; p50 / max):");
+    let flow = time_runs(runs, || load_analytics(db, &admin, &period, now)).await?;
+    println!("  flow                  {flow}");
+    let open = time_runs(runs, || load_analytics(db, &admin, &with_open, now)).await?;
+    println!("  flow with open visits {open}");
+    let team = time_runs(runs, || load_team(db, &admin, &period, now)).await?;
+    println!("  people, departments   {team}");
+    let sla = time_runs(runs, || load_sla(db, &admin, &period, now)).await?;
+    println!("  SLA                   {sla}");
+    let days = time_runs(runs, || load_trends(db, &admin, &period, now)).await?;
+    println!("  trends by day         {days}");
+    let weeks = time_runs(runs, || load_trends(db, &admin, &by_week, now)).await?;
+    println!("  trends by week        {weeks}");
+    Ok(())
+}
+
+/// Calls `call` once to warm up, then `runs` times; answers "p50 / max (n runs)".
+async fn time_runs<T, F, Fut>(runs: usize, mut call: F) -> anyhow::Result<String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, shared::AppError>>,
+{
+    let mut timings = Vec::with_capacity(runs);
+    for run in 0..=runs {
+        let started = Instant::now();
+        call().await.map_err(anyhow::Error::msg)?;
+        if run > 0 {
+            timings.push(started.elapsed());
+        }
+    }
+    Ok(format!("{}   ({runs} runs)", p50_and_max(&mut timings)))
 }
 
 /// The filtered search `scripts/bench.sh` sends too: a client surname and a minimum amount.
@@ -542,6 +580,15 @@ fn search_filter() -> BoardFilter {
         amount_min: Some(rust_decimal::Decimal::new(1_000_000, 0)),
         ..BoardFilter::default()
     }
+}
+
+/// `p50 / max` of the timings, for the printed tables.
+fn p50_and_max(samples: &mut [Duration]) -> String {
+    format!(
+        "{} / {}",
+        ms(p50(samples)),
+        ms(samples.iter().max().copied())
+    )
 }
 
 fn p50(samples: &mut [Duration]) -> Option<Duration> {

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 use leptos::config::LeptosOptions;
 use migrations::{Migrator, MigratorTrait};
 use rand::rngs::OsRng;
-use sea_orm::DatabaseConnection;
 use shared::access::Actor;
+use shared::db::Db;
 use shared::department::service::list_departments;
 use shared::user::password::generate_password;
 use shared::user::{NewUser, Role, service as user_service};
@@ -100,16 +100,16 @@ fn now() -> chrono::DateTime<Utc> {
 }
 
 /// Connects and applies pending migrations, creating the data folder for SQLite.
-pub async fn open_migrated(config: &Config) -> anyhow::Result<DatabaseConnection> {
+pub async fn open_migrated(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let db = shared::db::connect(&url)
+    let db = shared::db::connect_with_pool(&url, config.db_pool)
         .await
         .context("connecting to the database")?;
-    Migrator::up(&db, None)
+    Migrator::up(db.writer(), None)
         .await
         .context("migrating the database")?;
     Ok(db)
@@ -141,6 +141,11 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         events: crate::events::EventBus::default(),
     };
     tokio::spawn(sweep_expired_sessions(db.clone()));
+    let digests = crate::jobs::digest::Digests::new(
+        crate::jobs::digest::Smtp::from_config(&config)?,
+        crate::jobs::digest::Retry::default(),
+    )?;
+    tokio::spawn(crate::jobs::digest::run(db.clone(), digests, now));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
@@ -157,7 +162,7 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
 }
 
 /// Deletes expired sessions every ten minutes.
-async fn sweep_expired_sessions(db: DatabaseConnection) {
+async fn sweep_expired_sessions(db: Db) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
@@ -168,7 +173,7 @@ async fn sweep_expired_sessions(db: DatabaseConnection) {
 }
 
 async fn create_user(
-    db: &DatabaseConnection,
+    db: &Db,
     name: String,
     email: String,
     role: &str,

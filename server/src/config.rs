@@ -25,6 +25,19 @@ pub struct Config {
     /// Set when a reverse proxy in front adds `X-Forwarded-For`; without it every user
     /// would share the proxy's address in the sign-in throttle.
     pub trust_proxy: bool,
+    /// Database connections: readers on SQLite (beside its one writer), the whole pool on
+    /// PostgreSQL. `None`: 8 and 20.
+    pub db_pool: Option<u32>,
+    /// The SMTP server digests are e-mailed through; without one, e-mail is off.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// `starttls` (upgrade a plain connection), `tls` (TLS from the start) or `none`
+    /// (plain, for a relay on the same host).
+    pub smtp_security: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// The digests' sender, e.g. `Konveyer <crm@example.com>`.
+    pub smtp_from: String,
 }
 
 impl Default for Config {
@@ -38,6 +51,13 @@ impl Default for Config {
             session_absolute_hours: 12,
             site_root: PathBuf::from("target/site"),
             trust_proxy: false,
+            db_pool: None,
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_security: "starttls".to_owned(),
+            smtp_username: None,
+            smtp_password: None,
+            smtp_from: "Konveyer <konveyer@localhost>".to_owned(),
         }
     }
 }
@@ -85,6 +105,7 @@ mod tests {
         assert_eq!(config.database_url(), "sqlite://data/konveyer.db?mode=rwc");
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
         assert!(!config.secure_cookies());
+        assert_eq!(config.db_pool, None);
     }
 
     #[test]
@@ -97,7 +118,15 @@ mod tests {
             jail.set_env("KONVEYER_ADDR", "0.0.0.0:8080");
             jail.set_env("DATABASE_URL", "postgres://db/crm");
             jail.set_env("KONVEYER_PUBLIC_URL", "https://crm.example.com");
+            jail.set_env("KONVEYER_DB_POOL", "4");
+            jail.set_env("KONVEYER_SMTP_HOST", "smtp.example.com");
+            jail.set_env("KONVEYER_SMTP_PORT", "2525");
             let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.db_pool, Some(4));
+            assert_eq!(
+                (config.smtp_host.as_deref(), config.smtp_port),
+                (Some("smtp.example.com"), 2525)
+            );
             assert_eq!(config.addr.to_string(), "0.0.0.0:8080");
             assert_eq!(config.database_url(), "postgres://db/crm");
             assert!(config.secure_cookies());

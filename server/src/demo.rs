@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use rand::{CryptoRng, RngCore};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use shared::AppError;
 use shared::access::Actor;
+use shared::db::Db;
 use shared::department::{DepartmentInput, service as departments};
 use shared::user::entity::users;
 use shared::user::{NewUser, Role, service as user_service};
@@ -89,14 +90,15 @@ const CLIENT_NAMES: &[&str] = &[
     "Roman Kozlov",
     "Elena Stepanova",
 ];
-const PRODUCTS: &[(&str, i64, i64)] = &[
+/// Loan products with their amount range in roubles (the bench reuses them).
+pub(crate) const PRODUCTS: &[(&str, i64, i64)] = &[
     ("Mortgage", 3_000_000, 12_000_000),
     ("Car loan", 600_000, 3_500_000),
     ("Consumer loan", 100_000, 900_000),
     ("Business credit line", 2_000_000, 30_000_000),
     ("Refinancing", 500_000, 5_000_000),
 ];
-const RETURN_REASONS: &[&str] = &[
+pub(crate) const RETURN_REASONS: &[&str] = &[
     "No income statement attached",
     "Passport scan is unreadable",
     "Collateral valuation is missing",
@@ -107,7 +109,7 @@ const RETURN_REASONS: &[&str] = &[
 
 /// Loads the loan conveyor with about 300 deals and 90 days of realistic history
 /// (returns for rework, SLA breaches), each move made through `move_deal`.
-pub async fn seed_conveyor(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
     use rand::{Rng, SeedableRng};
     use shared::deal::service::{create_deal, move_deal};
     use shared::deal::{Money, MoveDeal, NewDeal};
@@ -262,13 +264,13 @@ pub async fn seed_conveyor(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
 }
 
 /// Whether the database has no users yet (a first start).
-pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
+pub async fn is_empty(db: &Db) -> Result<bool, AppError> {
     Ok(users::Entity::find().count(db).await? == 0)
 }
 
 /// Loads the demo organisation. Does nothing and returns `false` when users exist.
 pub async fn seed_demo(
-    db: &DatabaseConnection,
+    db: &Db,
     rng: &mut (impl RngCore + CryptoRng),
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {

@@ -3,10 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
+use shared::db::Db;
 
-pub async fn healthz(State(db): State<DatabaseConnection>) -> (StatusCode, Json<Value>) {
+pub async fn healthz(State(db): State<Db>) -> (StatusCode, Json<Value>) {
     match db.ping().await {
         Ok(()) => (
             StatusCode::OK,

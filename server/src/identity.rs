@@ -7,12 +7,17 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, Utc};
 use shared::user::UserId;
-use tower_sessions::{Expiry, Session};
+use tower_sessions::Session;
 
 use app::backend::{Identity, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
 
 use crate::AppState;
 use crate::error::ApiError;
+
+/// Session key: when the idle deadline was last moved (Unix seconds).
+const SESSION_RENEWED_AT: &str = "renewed_at";
+/// The idle deadline moves at most this often; it may fall up to this much early.
+const RENEW_EVERY_SECONDS: i64 = 60;
 
 pub async fn resolve_identity(
     State(state): State<AppState>,
@@ -74,10 +79,20 @@ async fn identify(
     };
     match loaded {
         Some((actor, user)) => {
-            // Activity moves the idle deadline forward (saved with the response).
-            session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(
-                state.config.session_idle_minutes,
-            ))));
+            // Activity moves the idle deadline forward: a changed session is saved with the
+            // response, with a new deadline. A save is a write (on SQLite, a turn of the
+            // one writer), so the deadline moves at most once a minute.
+            let renewed_at = session
+                .get::<i64>(SESSION_RENEWED_AT)
+                .await
+                .map_err(internal)?
+                .unwrap_or(0);
+            if now.timestamp() - renewed_at >= RENEW_EVERY_SECONDS {
+                session
+                    .insert(SESSION_RENEWED_AT, now.timestamp())
+                    .await
+                    .map_err(internal)?;
+            }
             Ok(Some(Identity { actor, user }))
         }
         None => {

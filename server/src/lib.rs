@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod identity;
+pub mod jobs;
 pub mod security;
 pub mod sessions;
 
@@ -22,7 +23,7 @@ use axum::routing::get;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sea_orm::DatabaseConnection;
+use shared::db::Db;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -35,7 +36,7 @@ use sessions::DbSessionStore;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub config: Arc<Config>,
     pub events: events::EventBus,
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use shared::db::Db;
 use shared::session::service::{self, StoredSession};
 use shared::user::UserId;
 use tower_sessions::SessionStore;
@@ -17,11 +17,11 @@ pub use app::backend::SESSION_USER_ID;
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
-    db: DatabaseConnection,
+    db: Db,
 }
 
 impl DbSessionStore {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub fn new(db: Db) -> Self {
         DbSessionStore { db }
     }
 }

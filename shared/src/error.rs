@@ -24,6 +24,13 @@ pub enum Field {
     Sla,
     Responsible,
     Phone,
+    Period,
+    TimeZone,
+    MessengerUrl,
+    /// Where a digest goes (e-mail or messenger).
+    Channel,
+    /// The time of day a digest goes.
+    SendAt,
 }
 
 impl Field {
@@ -46,6 +53,11 @@ impl Field {
             Field::Sla => "sla",
             Field::Responsible => "responsible",
             Field::Phone => "phone",
+            Field::Period => "period",
+            Field::TimeZone => "time_zone",
+            Field::MessengerUrl => "messenger_url",
+            Field::Channel => "channel",
+            Field::SendAt => "send_at",
         }
     }
 }
@@ -77,6 +89,10 @@ pub enum Rule {
     MustBePositive,
     /// A pipeline needs at least one open stage for new deals to start in.
     OpenStageRequired,
+    /// A period must not end before it starts.
+    PeriodReversed,
+    /// An address that is not an `http://` or `https://` URL.
+    InvalidUrl,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.

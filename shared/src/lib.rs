@@ -2,12 +2,15 @@
 //! behind the `ssr` feature, the sea-orm entities and the use-case services.
 
 pub mod access;
+pub mod analytics;
 pub mod auth;
 pub mod board;
 pub mod deal;
 pub mod department;
+pub mod digest;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod locale;
 pub mod pipeline;
 pub mod transition;

@@ -536,3 +536,110 @@ async fn the_board_counts_and_sums_only_what_the_viewer_may_see() {
     );
     assert_eq!(column(&breached, "Scoring").count, 1, "8 h SLA passed");
 }
+
+#[tokio::test]
+async fn columns_page_by_fifty_with_exact_totals_and_a_vague_search_still_finds_every_deal() {
+    use sea_orm::{ActiveValue::Set, EntityTrait as _};
+    use shared::board::service::{load_board, load_column};
+    use shared::board::{BoardFilter, PAGE_SIZE};
+    use shared::deal::entity::clients;
+    let c = Conveyor::new().await;
+    let admin = c.t.actor(&c.admin).await;
+    for _ in 0..PAGE_SIZE + 5 {
+        c.deal(&c.admin).await;
+    }
+    let intake = c
+        .pipeline
+        .stages
+        .iter()
+        .find(|s| s.name == "Client manager")
+        .unwrap()
+        .clone();
+    let filter = BoardFilter::default();
+    let board = load_board(&c.t.db, &admin, c.pipeline.id, &filter, t0())
+        .await
+        .unwrap();
+    let first = &board.columns[0];
+    assert_eq!(first.count, PAGE_SIZE + 5);
+    assert_eq!(first.deals.len() as u64, PAGE_SIZE);
+    let total = 450_000_000 * (PAGE_SIZE as i64 + 5);
+    assert_eq!(first.sums, vec![("RUB".to_owned(), total)]);
+    let more = load_column(
+        &c.t.db,
+        &admin,
+        &c.pipeline,
+        &intake,
+        &filter,
+        PAGE_SIZE,
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (more.count, more.sums.clone()),
+        (first.count, first.sums.clone())
+    );
+    assert_eq!(more.deals.len(), 5);
+    let mut seen: Vec<_> = first
+        .deals
+        .iter()
+        .chain(&more.deals)
+        .map(|d| d.id)
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len() as u64, PAGE_SIZE + 5, "no card on two pages");
+    assert!(
+        board.columns[1..]
+            .iter()
+            .all(|col| col.count == 0 && col.sums.is_empty())
+    );
+
+    // A term matching more clients than the board resolves up front (1,000) falls back to
+    // a subquery and still finds the deal whose client matches.
+    let vague: Vec<_> = (0..1000)
+        .map(|n| clients::ActiveModel {
+            kind: Set("person".to_owned()),
+            name: Set(format!("Vague client {n}")),
+            created_at: Set(t0()),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in vague.chunks(200) {
+        clients::Entity::insert_many(chunk.to_vec())
+            .exec(&c.t.db)
+            .await
+            .unwrap();
+    }
+    let actor = c.t.actor(&c.admin).await;
+    create_deal(
+        &c.t.db,
+        &(),
+        &actor,
+        NewDeal {
+            pipeline_id: c.pipeline.id,
+            title: "Car loan".into(),
+            client_name: Some("Vague holder".into()),
+            client_phone: None,
+            client_email: None,
+            amount: None,
+            responsible: None,
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let search = BoardFilter {
+        search: Some("VAGUE".into()),
+        ..Default::default()
+    };
+    let found = load_board(&c.t.db, &admin, c.pipeline.id, &search, t0())
+        .await
+        .unwrap();
+    assert_eq!(found.columns[0].count, 1);
+    assert_eq!(found.columns[0].deals[0].title, "Car loan");
+    assert!(
+        found.columns[0].sums.is_empty(),
+        "a deal without an amount adds no sum"
+    );
+}

@@ -7,10 +7,11 @@ use chrono::{DateTime, TimeZone, Utc};
 use leptos::config::LeptosOptions;
 use migrations::{Migrator, MigratorTrait};
 use rand::rngs::OsRng;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::ConnectionTrait;
 use server::AppState;
 use server::config::Config;
 use shared::access::Actor;
+use shared::db::Db;
 use shared::department::{DepartmentId, DepartmentInput, service as departments};
 use shared::user::{NewUser, Role, UserView, service as users};
 
@@ -22,7 +23,7 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 pub struct TestDb {
-    pub db: DatabaseConnection,
+    pub db: Db,
     _dir: Option<tempfile_dir::TempDir>,
 }
 
@@ -60,7 +61,7 @@ impl TestDb {
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
         let db = shared::db::connect(&url).await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
+        Migrator::up(db.writer(), None).await.unwrap();
         TestDb {
             db,
             _dir: Some(tempfile_dir::TempDir(dir)),
@@ -79,7 +80,7 @@ impl TestDb {
         let db = shared::db::connect(&format!("{base}/{name}"))
             .await
             .unwrap();
-        Migrator::up(&db, None).await.unwrap();
+        Migrator::up(db.writer(), None).await.unwrap();
         TestDb { db, _dir: None }
     }
 

@@ -311,6 +311,10 @@ async fn activity_keeps_a_session_alive() {
         .session_cookie()
         .expect("the idle deadline is renewed");
     assert!(renewed.contains("Max-Age=7200"), "{renewed}");
+    // Within the minute the deadline is not moved again: no write, no new cookie.
+    let again = send(&app, get("/board", Some(&cookie))).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(again.session_cookie().is_none());
     // Assets are served without touching the session.
     let asset = send(&app, get("/favicon.svg", Some(&cookie))).await;
     assert!(asset.session_cookie().is_none());

@@ -10,8 +10,10 @@
 
 mod harness;
 
+mod analytics;
 mod auth;
 mod conveyor;
+mod digest;
 mod editing;
 mod http;
 mod org;

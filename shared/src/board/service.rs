@@ -1,11 +1,13 @@
 //! Loading the board with the viewer's visibility applied in SQL, so counts and sums are
 //! exact over what the viewer may see.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, Func, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{BoardChoices, BoardFilter, BoardView, ColumnView, PAGE_SIZE};
@@ -14,11 +16,14 @@ use crate::deal::Money;
 use crate::deal::entity::{clients, deals};
 use crate::deal::service::to_views;
 use crate::deal::to_minor;
+use crate::department::DepartmentId;
 use crate::error::AppError;
 use crate::pipeline::service::load_pipeline;
-use crate::pipeline::{PipelineId, PipelineView, StageView};
+use crate::pipeline::{PipelineId, PipelineView, StageId, StageView};
 
 /// The board of one pipeline: every stage with its totals and first page of cards.
+/// Whatever the number of stages, this is one grouped query for the counts and sums, one
+/// page query per column, and one query each for the cards' clients and people.
 pub async fn load_board(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -27,10 +32,28 @@ pub async fn load_board(
     now: DateTime<Utc>,
 ) -> Result<BoardView, AppError> {
     let pipeline = load_pipeline(db, pipeline_id).await?;
-    let mut columns = Vec::with_capacity(pipeline.stages.len());
+    let condition = board_condition(db, actor, &pipeline, filter, now).await?;
+    let mut totals = load_totals(db, condition.clone()).await?;
+    let mut pages = Vec::with_capacity(pipeline.stages.len());
     for stage in &pipeline.stages {
-        columns.push(load_column(db, actor, &pipeline, stage, filter, 0, now).await?);
+        pages.push(load_page(db, condition.clone(), stage, 0).await?);
     }
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    let mut cards = to_views(db, pages.concat()).await?.into_iter();
+    let columns = pipeline
+        .stages
+        .iter()
+        .zip(sizes)
+        .map(|(stage, size)| {
+            let (count, sums) = totals.remove(&stage.id).unwrap_or_default();
+            ColumnView {
+                stage: stage.clone(),
+                count,
+                sums,
+                deals: cards.by_ref().take(size).collect(),
+            }
+        })
+        .collect();
     Ok(BoardView {
         pipeline,
         columns,
@@ -61,42 +84,15 @@ pub async fn load_column(
     offset: u64,
     now: DateTime<Utc>,
 ) -> Result<ColumnView, AppError> {
-    let condition = column_condition(actor, pipeline, stage, filter, now)?;
-    let count = deals::Entity::find()
-        .filter(condition.clone())
-        .count(db)
-        .await?;
-    #[derive(FromQueryResult)]
-    struct Sum {
-        currency: String,
-        total: Option<i64>,
-    }
-    let sums = deals::Entity::find()
-        .select_only()
-        .column(deals::Column::Currency)
-        .column_as(
-            Expr::col(deals::Column::AmountMinor)
-                .sum()
-                .cast_as("bigint"),
-            "total",
-        )
-        .filter(condition.clone())
-        .filter(deals::Column::AmountMinor.is_not_null())
-        .group_by(deals::Column::Currency)
-        .into_model::<Sum>()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|sum| sum.total.map(|total| (sum.currency, total)))
-        .collect();
-    let page = deals::Entity::find()
-        .filter(condition)
-        .order_by_desc(deals::Column::StageEnteredAt)
-        .order_by_desc(deals::Column::Id)
-        .offset(offset)
-        .limit(PAGE_SIZE)
-        .all(db)
-        .await?;
+    let condition = board_condition(db, actor, pipeline, filter, now).await?;
+    let (count, sums) = load_totals(
+        db,
+        condition.clone().add(deals::Column::StageId.eq(stage.id.0)),
+    )
+    .await?
+    .remove(&stage.id)
+    .unwrap_or_default();
+    let page = load_page(db, condition, stage, offset).await?;
     Ok(ColumnView {
         stage: stage.clone(),
         count,
@@ -105,29 +101,103 @@ pub async fn load_column(
     })
 }
 
-fn column_condition(
+/// Count and sums (minor units per currency) of every stage, in one grouped query.
+async fn load_totals(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+) -> Result<HashMap<StageId, StageTotals>, AppError> {
+    #[derive(FromQueryResult)]
+    struct Group {
+        stage_id: i32,
+        currency: String,
+        deals: i64,
+        total: Option<i64>,
+    }
+    let groups = deals::Entity::find()
+        .select_only()
+        .column(deals::Column::StageId)
+        .column(deals::Column::Currency)
+        .column_as(Expr::col(deals::Column::Id).count(), "deals")
+        .column_as(
+            Expr::col(deals::Column::AmountMinor)
+                .sum()
+                .cast_as("bigint"),
+            "total",
+        )
+        .filter(condition)
+        .group_by(deals::Column::StageId)
+        .group_by(deals::Column::Currency)
+        .into_model::<Group>()
+        .all(db)
+        .await?;
+    let mut totals: HashMap<StageId, StageTotals> = HashMap::new();
+    for group in groups {
+        let (count, sums) = totals.entry(StageId(group.stage_id)).or_default();
+        *count += u64::try_from(group.deals).unwrap_or_default();
+        if let Some(total) = group.total {
+            sums.push((group.currency, total));
+        }
+    }
+    for (_, sums) in totals.values_mut() {
+        sums.sort();
+    }
+    Ok(totals)
+}
+
+/// A stage's deal count and its sums per currency.
+type StageTotals = (u64, Vec<(String, i64)>);
+
+/// One page of a column, newest arrivals first.
+async fn load_page(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+    stage: &StageView,
+    offset: u64,
+) -> Result<Vec<deals::Model>, AppError> {
+    Ok(deals::Entity::find()
+        .filter(condition)
+        .filter(deals::Column::StageId.eq(stage.id.0))
+        .order_by_desc(deals::Column::StageEnteredAt)
+        .order_by_desc(deals::Column::Id)
+        .offset(offset)
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await?)
+}
+
+/// Search terms resolve to at most this many client ids once per request; a vaguer term
+/// keeps the client lookup as a subquery.
+const SEARCH_CLIENT_IDS_MAX: u64 = 1000;
+
+/// What the viewer may see of the pipeline and the filter lets through, over all stages:
+/// the same rule as `Actor::can_see_deal`, in SQL, so counts and sums are exact.
+async fn board_condition(
+    db: &impl ConnectionTrait,
     actor: &Actor,
     pipeline: &PipelineView,
-    stage: &StageView,
     filter: &BoardFilter,
     now: DateTime<Utc>,
 ) -> Result<Condition, AppError> {
-    let mut condition = Condition::all()
-        .add(deals::Column::PipelineId.eq(pipeline.id.0))
-        .add(deals::Column::StageId.eq(stage.id.0));
-    // Visibility: the same rule as `Actor::can_see_deal`, in SQL.
+    let stages_of = |departments: &[DepartmentId]| -> Vec<i32> {
+        pipeline
+            .stages
+            .iter()
+            .filter(|s| s.department_id.is_some_and(|d| departments.contains(&d)))
+            .map(|s| s.id.0)
+            .collect()
+    };
+    let mut condition = Condition::all().add(deals::Column::PipelineId.eq(pipeline.id.0));
     match actor.deal_scope() {
         DealScope::All => {}
         DealScope::Departments {
             user_id,
             department_ids,
         } => {
-            let in_my_department = stage
-                .department_id
-                .is_some_and(|d| department_ids.contains(&d));
-            if !in_my_department {
-                condition = condition.add(deals::Column::ResponsibleUserId.eq(user_id.0));
-            }
+            condition = condition.add(
+                Condition::any()
+                    .add(stage_in(stages_of(&department_ids)))
+                    .add(deals::Column::ResponsibleUserId.eq(user_id.0)),
+            );
         }
         DealScope::Own { user_id } => {
             condition = condition.add(deals::Column::ResponsibleUserId.eq(user_id.0));
@@ -136,11 +206,8 @@ fn column_condition(
     if let Some(responsible) = filter.responsible {
         condition = condition.add(deals::Column::ResponsibleUserId.eq(responsible.0));
     }
-    if let Some(department) = filter.department
-        && stage.department_id != Some(department)
-    {
-        // No deal in this column belongs to the chosen department.
-        condition = condition.add(Expr::val(1).eq(0));
+    if let Some(department) = filter.department {
+        condition = condition.add(stage_in(stages_of(&[department])));
     }
     let minor = |amount| {
         to_minor(&Money {
@@ -163,13 +230,19 @@ fn column_condition(
             condition.add(deals::Column::CreatedAt.lt(to.and_time(NaiveTime::MIN).and_utc()));
     }
     if filter.sla_exceeded {
-        match stage.sla_seconds {
-            Some(sla) => {
-                condition =
-                    condition.add(deals::Column::StageEnteredAt.lt(now - Duration::seconds(sla)))
+        // Each stage has its own SLA: a deal is late when it entered its stage earlier
+        // than that stage's SLA ago. Stages without an SLA are never late.
+        let mut late = Condition::any().add(Expr::val(1).eq(0));
+        for stage in &pipeline.stages {
+            if let Some(sla) = stage.sla_seconds {
+                late = late.add(
+                    Condition::all()
+                        .add(deals::Column::StageId.eq(stage.id.0))
+                        .add(deals::Column::StageEnteredAt.lt(now - Duration::seconds(sla))),
+                );
             }
-            None => condition = condition.add(Expr::val(1).eq(0)),
         }
+        condition = condition.add(late);
     }
     if let Some(search) = filter
         .search
@@ -178,30 +251,49 @@ fn column_condition(
         .filter(|s| !s.is_empty())
     {
         let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
-        let matching_clients = Query::select()
+        let lower_like = |column: clients::Column| {
+            Expr::expr(Func::lower(Expr::col(column))).like(pattern.clone())
+        };
+        let client_matches = Condition::any()
+            .add(lower_like(clients::Column::Name))
+            .add(lower_like(clients::Column::Phone))
+            .add(lower_like(clients::Column::Email));
+        // Resolve the matching clients once rather than in every column's queries.
+        let ids: Vec<i32> = clients::Entity::find()
+            .select_only()
             .column(clients::Column::Id)
-            .from(clients::Entity)
-            .cond_where(
-                Condition::any()
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(clients::Column::Name)))
-                            .like(pattern.clone()),
-                    )
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(clients::Column::Phone)))
-                            .like(pattern.clone()),
-                    )
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(clients::Column::Email)))
-                            .like(pattern.clone()),
-                    ),
+            .filter(client_matches.clone())
+            .limit(SEARCH_CLIENT_IDS_MAX + 1)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let by_client = if ids.len() as u64 > SEARCH_CLIENT_IDS_MAX {
+            deals::Column::ClientId.in_subquery(
+                Query::select()
+                    .column(clients::Column::Id)
+                    .from(clients::Entity)
+                    .cond_where(client_matches)
+                    .to_owned(),
             )
-            .to_owned();
+        } else if ids.is_empty() {
+            Expr::val(1).eq(0)
+        } else {
+            deals::Column::ClientId.is_in(ids)
+        };
         condition = condition.add(
             Condition::any()
                 .add(Expr::expr(Func::lower(Expr::col(deals::Column::Title))).like(pattern))
-                .add(deals::Column::ClientId.in_subquery(matching_clients)),
+                .add(by_client),
         );
     }
     Ok(condition)
+}
+
+/// `stage_id IN (...)`, false for no stages.
+fn stage_in(stage_ids: Vec<i32>) -> Condition {
+    if stage_ids.is_empty() {
+        Condition::all().add(Expr::val(1).eq(0))
+    } else {
+        Condition::all().add(deals::Column::StageId.is_in(stage_ids))
+    }
 }

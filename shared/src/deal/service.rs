@@ -153,7 +153,14 @@ pub async fn move_deal(
     changed.updated_at = Set(now);
     changed.version = Set(cmd.version + 1);
     let updated = changed.update(&txn).await?;
-    let view = to_view(&txn, updated).await?;
+    // A move changes neither the client nor the responsible: the view read above holds.
+    let view = DealView {
+        stage_id: crate::pipeline::StageId(updated.stage_id),
+        stage_entered_at: updated.stage_entered_at,
+        updated_at: updated.updated_at,
+        version: updated.version,
+        ..current
+    };
     record(
         &txn,
         &view,
@@ -262,21 +269,15 @@ pub async fn update_deal(
 }
 
 /// Takes the deal's write lock (a row lock on PostgreSQL, the write lock on SQLite) with a
-/// no-op update, so concurrent writers queue up and then read the new version.
+/// no-op update returning the row, so concurrent writers queue up and then read the new
+/// version.
 async fn lock_deal(txn: &impl ConnectionTrait, id: DealId) -> Result<deals::Model, AppError> {
-    let locked = deals::Entity::update_many()
+    deals::Entity::update_many()
         .col_expr(deals::Column::Version, Expr::col(deals::Column::Version))
         .filter(deals::Column::Id.eq(id.0))
-        .exec(txn)
-        .await?;
-    if locked.rows_affected == 0 {
-        return Err(AppError::NotFound {
-            entity: Entity::Deal,
-        });
-    }
-    deals::Entity::find_by_id(id.0)
-        .one(txn)
+        .exec_with_returning(txn)
         .await?
+        .pop()
         .ok_or(AppError::NotFound {
             entity: Entity::Deal,
         })

@@ -1,0 +1,283 @@
+//! Sends the evening digests: every minute, each digest due (`shared::digest::service::
+//! due_digests`) goes by e-mail through SMTP and to the person's messenger webhook; a
+//! failed delivery is retried with growing pauses, then logged as failed. Every delivery
+//! is logged, and the day is marked sent either way so nobody gets it twice.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use shared::AppError;
+use shared::db::Db;
+use shared::digest::Channel;
+use shared::digest::service::{DueDigest, due_digests, mark_sent, record_delivery};
+
+use crate::config::Config;
+
+/// How often the job looks for due digests.
+const TICK: Duration = Duration::from_secs(60);
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How many times a delivery is tried and the pause before the second try; each further
+/// pause is four times the one before.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    pub first_pause: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 3,
+            first_pause: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// A plain connection upgraded with STARTTLS (port 587).
+    StartTls,
+    /// Plain text, for a relay on the same host or a test server.
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub credentials: Option<(String, String)>,
+    pub from: Mailbox,
+}
+
+impl Smtp {
+    /// The SMTP settings of the configuration; `None` without a host.
+    pub fn from_config(config: &Config) -> anyhow::Result<Option<Smtp>> {
+        let Some(host) = config.smtp_host.clone() else {
+            return Ok(None);
+        };
+        let security = match config.smtp_security.as_str() {
+            "tls" => Security::Tls,
+            "starttls" => Security::StartTls,
+            "none" => Security::None,
+            other => anyhow::bail!("smtp_security must be tls, starttls or none, not {other:?}"),
+        };
+        Ok(Some(Smtp {
+            host,
+            port: config.smtp_port,
+            security,
+            credentials: config
+                .smtp_username
+                .clone()
+                .zip(config.smtp_password.clone()),
+            from: config
+                .smtp_from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("smtp_from {:?}: {e}", config.smtp_from))?,
+        }))
+    }
+
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let builder = match self.security {
+            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.host),
+            Security::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.host),
+            Security::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+                &self.host,
+            )),
+        }
+        .map_err(|e| e.to_string())?
+        .port(self.port)
+        .timeout(Some(SEND_TIMEOUT));
+        Ok(match &self.credentials {
+            Some((user, password)) => builder
+                .credentials(Credentials::new(user.clone(), password.clone()))
+                .build(),
+            None => builder.build(),
+        })
+    }
+}
+
+/// Delivers digests by e-mail and messenger webhook.
+pub struct Digests {
+    smtp: Option<Smtp>,
+    http: reqwest::Client,
+    retry: Retry,
+}
+
+impl Digests {
+    pub fn new(smtp: Option<Smtp>, retry: Retry) -> anyhow::Result<Digests> {
+        Ok(Digests {
+            smtp,
+            http: reqwest::Client::builder().timeout(SEND_TIMEOUT).build()?,
+            retry,
+        })
+    }
+
+    /// Sends every digest due at `now`; answers how many went out (or were given up on).
+    pub async fn send_due(&self, db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
+        let due = due_digests(db, now).await?;
+        for digest in &due {
+            let user = digest.user.id;
+            if digest.settings.by_email {
+                let (outcome, attempts) = self.email(digest).await;
+                log_outcome(digest, Channel::Email, &outcome, attempts);
+                record_delivery(db, user, digest.day, Channel::Email, outcome, attempts, now)
+                    .await?;
+            }
+            if let Some(url) = &digest.settings.messenger_url {
+                let (outcome, attempts) = self.messenger(url, digest).await;
+                log_outcome(digest, Channel::Messenger, &outcome, attempts);
+                record_delivery(
+                    db,
+                    user,
+                    digest.day,
+                    Channel::Messenger,
+                    outcome,
+                    attempts,
+                    now,
+                )
+                .await?;
+            }
+            mark_sent(db, user, digest.day).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn email(&self, digest: &DueDigest) -> (Result<(), String>, u32) {
+        let Some(smtp) = &self.smtp else {
+            return (Err("no SMTP server is configured".to_owned()), 0);
+        };
+        let message = digest
+            .user
+            .email
+            .parse::<Mailbox>()
+            .map_err(|e| e.to_string())
+            .and_then(|to| {
+                Message::builder()
+                    .from(smtp.from.clone())
+                    .to(to)
+                    .subject(digest.text.subject.clone())
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(digest.text.body.clone())
+                    .map_err(|e| e.to_string())
+            });
+        let (message, transport) = match (message, smtp.transport()) {
+            (Ok(message), Ok(transport)) => (message, transport),
+            (Err(e), _) | (_, Err(e)) => return (Err(e), 0),
+        };
+        with_retries(self.retry, || async {
+            transport
+                .send(message.clone())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    async fn messenger(&self, url: &str, digest: &DueDigest) -> (Result<(), String>, u32) {
+        let mut payload = serde_json::json!({
+            "text": format!("{}\n\n{}", digest.text.subject, digest.text.body),
+        });
+        if let Some(chat_id) = &digest.settings.messenger_chat_id {
+            payload["chat_id"] = serde_json::Value::String(chat_id.clone());
+        }
+        with_retries(self.retry, || async {
+            let response = self
+                .http
+                .post(url)
+                .json(&payload)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!("the webhook answered {}", response.status()))
+            }
+        })
+        .await
+    }
+}
+
+fn log_outcome(digest: &DueDigest, channel: Channel, outcome: &Result<(), String>, attempts: u32) {
+    match outcome {
+        Ok(()) => tracing::info!(
+            user = digest.user.id.0,
+            day = %digest.day,
+            channel = channel.as_str(),
+            attempts,
+            "digest delivered"
+        ),
+        Err(error) => tracing::warn!(
+            user = digest.user.id.0,
+            day = %digest.day,
+            channel = channel.as_str(),
+            attempts,
+            error,
+            "digest not delivered"
+        ),
+    }
+}
+
+/// Tries `send` up to `retry.attempts` times; answers the last outcome and the tries made.
+async fn with_retries<F, Fut>(retry: Retry, mut send: F) -> (Result<(), String>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let mut pause = retry.first_pause;
+    let mut outcome = Err("not tried".to_owned());
+    for attempt in 1..=retry.attempts.max(1) {
+        outcome = send().await;
+        if outcome.is_ok() || attempt == retry.attempts.max(1) {
+            return (outcome, attempt);
+        }
+        tokio::time::sleep(pause).await;
+        pause = pause.saturating_mul(4);
+    }
+    (outcome, retry.attempts)
+}
+
+/// Looks for due digests every minute for as long as the server runs; `clock` tells the
+/// time (the adapter's clock, so the job itself reads none).
+pub async fn run(db: Db, digests: Digests, clock: fn() -> DateTime<Utc>) {
+    let mut every = tokio::time::interval(TICK);
+    loop {
+        every.tick().await;
+        if let Err(err) = digests.send_due(&db, clock()).await {
+            tracing::warn!(error = %err, "the digest job failed; it tries again in a minute");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_failing_delivery_is_tried_again_then_given_up() {
+        let retry = Retry {
+            attempts: 3,
+            first_pause: Duration::from_millis(1),
+        };
+        let mut calls = 0;
+        let (outcome, attempts) = with_retries(retry, || {
+            calls += 1;
+            let ok = calls == 2;
+            async move { if ok { Ok(()) } else { Err("busy".to_owned()) } }
+        })
+        .await;
+        assert_eq!((outcome, attempts), (Ok(()), 2));
+        let (outcome, attempts) =
+            with_retries(retry, || async { Err::<(), _>("down".to_owned()) }).await;
+        assert_eq!((outcome, attempts), (Err("down".to_owned()), 3));
+    }
+}

@@ -1,0 +1,713 @@
+//! The analytics figures on a small ledger whose answers are worked out by hand below:
+//! the funnel, time in stage per stage and department (closed and open visits,
+//! re-visits), returns per stage, route, person and reason; filters and visibility. A
+//! second ledger over a week checks people, departments, SLA breaches and trends.
+
+use chrono::{Duration, NaiveDate};
+use shared::AppError;
+use shared::access::Actor;
+use shared::analytics::service::{load_analytics, load_sla, load_team, load_trends};
+use shared::analytics::{AnalyticsFilter, AnalyticsView, DurationStats, Granularity, TrendPoint};
+use shared::deal::service::move_deal;
+use shared::error::{Field, Rule};
+use shared::user::{Role, UserView};
+
+use crate::conveyor::{Conveyor, mv};
+use crate::harness::t0;
+
+const HOUR: i64 = 3600;
+
+/// Two deals, both created at t0 in "Client manager" (CM), both the manager's:
+/// - A: CM -> Scoring at +2h (manager); Scoring -> CM at +5h, a return (scorer, "No income
+///   statement"); CM -> Scoring at +6h (manager); Scoring -> Risk at +10h (scorer).
+/// - B: CM -> Scoring at +4h (manager); Scoring -> CM at +8h, a return (scorer,
+///   "  no INCOME statement ").
+///
+/// Closed visits: CM 2h, 1h (A), 4h (B); Scoring 3h, 4h (A), 4h (B).
+/// Open at +12h: A in Risk for 2h, B in CM for 4h.
+struct Ledger {
+    c: Conveyor,
+    manager: UserView,
+    scorer: UserView,
+}
+
+async fn ledger() -> Ledger {
+    let c = Conveyor::new().await;
+    let manager = c.t.user("manager@bank.ru", Role::Employee, vec![]).await;
+    let scorer =
+        c.t.user("scorer@bank.ru", Role::Employee, vec![c.scoring])
+            .await;
+    let as_manager = c.t.actor(&manager).await;
+    let as_scorer = c.t.actor(&scorer).await;
+    let mut deals = [c.deal(&manager).await, c.deal(&manager).await];
+    let (cm, scoring, risk) = (
+        c.stage("Client manager"),
+        c.stage("Scoring"),
+        c.stage("Risk"),
+    );
+    let at = |hours: i64| t0() + Duration::hours(hours);
+    let (a, b) = (0, 1);
+    for (deal, actor, to, comment, hours) in [
+        (a, &as_manager, scoring, "", 2),
+        (b, &as_manager, scoring, "", 4),
+        (a, &as_scorer, cm, "No income statement", 5),
+        (a, &as_manager, scoring, "", 6),
+        (b, &as_scorer, cm, "  no INCOME statement ", 8),
+        (a, &as_scorer, risk, "", 10),
+    ] {
+        deals[deal] = move_deal(
+            &c.t.db,
+            &(),
+            actor,
+            mv(&deals[deal], to, comment),
+            at(hours),
+        )
+        .await
+        .unwrap();
+    }
+    Ledger { c, manager, scorer }
+}
+
+fn day() -> NaiveDate {
+    t0().date_naive()
+}
+
+fn filter() -> AnalyticsFilter {
+    AnalyticsFilter {
+        from: Some(day()),
+        to: Some(day()),
+        ..Default::default()
+    }
+}
+
+async fn view(l: &Ledger, actor: &Actor, filter: &AnalyticsFilter) -> AnalyticsView {
+    load_analytics(&l.c.t.db, actor, filter, t0() + Duration::hours(12))
+        .await
+        .unwrap()
+}
+
+fn stats(view: &AnalyticsView, stage: &str) -> DurationStats {
+    view.time_by_stage
+        .iter()
+        .find(|row| row.name == stage)
+        .unwrap()
+        .stats
+}
+
+fn funnel(view: &AnalyticsView, stage: &str) -> (u64, u64) {
+    let row = view
+        .funnel
+        .stages
+        .iter()
+        .find(|row| row.name == stage)
+        .unwrap();
+    (row.entered, row.reached)
+}
+
+#[tokio::test]
+async fn every_figure_matches_the_hand_computed_ledger() {
+    let l = ledger().await;
+    let admin = l.c.t.actor(&l.c.admin).await;
+    let v = view(&l, &admin, &filter()).await;
+
+    assert_eq!(v.funnel.created, 2);
+    assert_eq!(funnel(&v, "Client manager"), (2, 2));
+    assert_eq!(funnel(&v, "Scoring"), (2, 2));
+    assert_eq!(funnel(&v, "Risk"), (1, 1));
+    assert_eq!(funnel(&v, "Credit committee"), (0, 0));
+
+    // CM: [1h, 2h, 4h]: median 2h; p90 at position 1.8 = 2h + 0.8 * 2h; mean 7h / 3.
+    assert_eq!(
+        stats(&v, "Client manager"),
+        DurationStats {
+            visits: 3,
+            mean: 7 * HOUR / 3,
+            median: 2 * HOUR,
+            p90: 2 * HOUR + 8 * 2 * HOUR / 10,
+        }
+    );
+    // Scoring: [3h, 4h, 4h].
+    assert_eq!(
+        stats(&v, "Scoring"),
+        DurationStats {
+            visits: 3,
+            mean: 11 * HOUR / 3,
+            median: 4 * HOUR,
+            p90: 4 * HOUR,
+        }
+    );
+    assert_eq!(stats(&v, "Risk"), DurationStats::default());
+    let departments: Vec<(String, u64)> = v
+        .time_by_department
+        .iter()
+        .map(|row| (row.name.clone(), row.stats.visits))
+        .collect();
+    assert_eq!(
+        departments,
+        vec![("Client managers".to_owned(), 3), ("Scoring".to_owned(), 3)]
+    );
+
+    let scoring = v
+        .returns_by_stage
+        .iter()
+        .find(|row| row.name == "Scoring")
+        .unwrap();
+    assert_eq!((scoring.exits, scoring.returns), (3, 2));
+    let cm = &v.returns_by_stage[0];
+    assert_eq!((cm.exits, cm.returns), (3, 0));
+    assert_eq!(v.return_routes.len(), 1);
+    assert_eq!(
+        (
+            v.return_routes[0].from_name.as_str(),
+            v.return_routes[0].to_name.as_str(),
+            v.return_routes[0].count
+        ),
+        ("Scoring", "Client manager", 2)
+    );
+    let people: Vec<(String, u64, u64)> = v
+        .returns_by_person
+        .iter()
+        .map(|p| (p.name.clone(), p.returned, p.came_back))
+        .collect();
+    assert_eq!(
+        people,
+        vec![("manager".to_owned(), 0, 2), ("scorer".to_owned(), 2, 0)],
+        "the scorer sent two back; both times the manager's work came back"
+    );
+    // A person who has left keeps their name in the figures of their past work.
+    shared::user::service::update_user(
+        &l.c.t.db,
+        &admin,
+        l.scorer.id,
+        shared::user::UserPatch {
+            name: None,
+            email: None,
+            role: None,
+            department_ids: None,
+            active: Some(false),
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let after = view(&l, &admin, &filter()).await;
+    assert!(
+        after
+            .returns_by_person
+            .iter()
+            .any(|p| p.name == "scorer" && p.returned == 2)
+    );
+    assert_eq!(v.return_reasons.len(), 1);
+    assert_eq!(
+        (
+            v.return_reasons[0].reason.as_str(),
+            v.return_reasons[0].count
+        ),
+        ("no income statement", 2)
+    );
+}
+
+#[tokio::test]
+async fn open_visits_count_up_to_now_when_asked() {
+    let l = ledger().await;
+    let admin = l.c.t.actor(&l.c.admin).await;
+    let v = view(
+        &l,
+        &admin,
+        &AnalyticsFilter {
+            include_open: true,
+            ..filter()
+        },
+    )
+    .await;
+    // CM gains B's open 4h: [1h, 2h, 4h, 4h]; median at 1.5 = 3h, p90 at 2.7 = 4h.
+    assert_eq!(
+        stats(&v, "Client manager"),
+        DurationStats {
+            visits: 4,
+            mean: 11 * HOUR / 4,
+            median: 3 * HOUR,
+            p90: 4 * HOUR,
+        }
+    );
+    // Risk: A's open visit of 2h.
+    assert_eq!(
+        stats(&v, "Risk"),
+        DurationStats {
+            visits: 1,
+            mean: 2 * HOUR,
+            median: 2 * HOUR,
+            p90: 2 * HOUR,
+        }
+    );
+    let risk_department = v
+        .time_by_department
+        .iter()
+        .find(|row| row.name == "Risk")
+        .unwrap();
+    assert_eq!(risk_department.stats.visits, 1);
+}
+
+#[tokio::test]
+async fn filters_and_visibility_narrow_every_figure() {
+    let l = ledger().await;
+    let admin = l.c.t.actor(&l.c.admin).await;
+
+    // Department: only the Scoring stage's visits and entries.
+    let v = view(
+        &l,
+        &admin,
+        &AnalyticsFilter {
+            department: Some(l.c.scoring),
+            ..filter()
+        },
+    )
+    .await;
+    assert_eq!(funnel(&v, "Client manager").0, 0);
+    assert_eq!(funnel(&v, "Scoring").0, 2);
+    assert_eq!(stats(&v, "Client manager").visits, 0);
+    assert_eq!(stats(&v, "Scoring").visits, 3);
+
+    // Another day: nothing happened.
+    let next = day().succ_opt().unwrap();
+    let v = view(
+        &l,
+        &admin,
+        &AnalyticsFilter {
+            from: Some(next),
+            to: Some(next),
+            ..filter()
+        },
+    )
+    .await;
+    assert_eq!(v.funnel.created, 0);
+    assert!(v.time_by_stage.iter().all(|row| row.stats.visits == 0));
+
+    // An employee filter for someone responsible for nothing.
+    let v = view(
+        &l,
+        &admin,
+        &AnalyticsFilter {
+            employee: Some(l.scorer.id),
+            ..filter()
+        },
+    )
+    .await;
+    assert_eq!(v.funnel.created, 0);
+    assert!(v.returns_by_person.is_empty());
+
+    // The scorer may see neither deal now (A is in Risk, B back in CM): nothing counts.
+    let v = view(&l, &l.c.t.actor(&l.scorer).await, &filter()).await;
+    assert_eq!(v.funnel.created, 0);
+    assert!(v.return_routes.is_empty());
+    // The manager is responsible for both and sees everything the admin sees.
+    let v = view(&l, &l.c.t.actor(&l.manager).await, &filter()).await;
+    assert_eq!(v.funnel.created, 2);
+    assert_eq!(stats(&v, "Scoring").visits, 3);
+
+    // No period: the last 30 days, today included, as the view reports.
+    let v = view(&l, &admin, &AnalyticsFilter::default()).await;
+    assert_eq!(v.funnel.created, 2);
+    assert_eq!(
+        (v.filter.from, v.filter.to, v.today),
+        (
+            day().checked_sub_days(chrono::Days::new(29)),
+            Some(day()),
+            day()
+        )
+    );
+    assert_eq!(v.filter.pipeline, Some(l.c.pipeline.id));
+
+    // A period that ends before it starts is refused.
+    let reversed = AnalyticsFilter {
+        from: Some(next),
+        ..filter()
+    };
+    assert_eq!(
+        load_analytics(&l.c.t.db, &admin, &reversed, t0()).await,
+        Err(AppError::validation(Field::Period, Rule::PeriodReversed))
+    );
+}
+
+/// A week of work with SLA breaches (SLAs: Client manager 24h, Scoring 8h, Risk 48h),
+/// t0 = Monday 2026-11-23 09:00; three deals, all the manager's:
+/// - A: CM -> Scoring +2h (manager); Scoring -> Risk +12h (scorer, 10h: breach);
+///   Risk -> Issued +84h, Thu 26th (risk analyst, 72h: breach).
+/// - B: CM -> Scoring +30h, Tue 24th (manager, 30h: breach); Scoring -> CM +33h, a return
+///   (scorer, 3h). Still in CM: in breach now.
+/// - C: CM -> Rejected +1h (manager).
+///
+/// "Now" is Tue 2026-12-01 09:00: B has been in CM for 159h, 135h past its SLA.
+pub(crate) struct Week {
+    pub c: Conveyor,
+    pub manager: UserView,
+    pub scorer: UserView,
+}
+
+pub(crate) async fn week() -> Week {
+    let c = Conveyor::new().await;
+    let manager = c.t.user("manager@bank.ru", Role::Employee, vec![]).await;
+    let scorer =
+        c.t.user("scorer@bank.ru", Role::Employee, vec![c.scoring])
+            .await;
+    let analyst = c.t.user("risk@bank.ru", Role::Employee, vec![c.risk]).await;
+    let (as_manager, as_scorer, as_analyst) = (
+        c.t.actor(&manager).await,
+        c.t.actor(&scorer).await,
+        c.t.actor(&analyst).await,
+    );
+    let mut deals = [
+        c.deal(&manager).await,
+        c.deal(&manager).await,
+        c.deal(&manager).await,
+    ];
+    let (cm, scoring, risk, issued, rejected) = (
+        c.stage("Client manager"),
+        c.stage("Scoring"),
+        c.stage("Risk"),
+        c.stage("Issued"),
+        c.stage("Rejected"),
+    );
+    let (a, b, d) = (0, 1, 2);
+    for (deal, actor, to, comment, hours) in [
+        (d, &as_manager, rejected, "", 1),
+        (a, &as_manager, scoring, "", 2),
+        (a, &as_scorer, risk, "", 12),
+        (b, &as_manager, scoring, "", 30),
+        (b, &as_scorer, cm, "No documents", 33),
+        (a, &as_analyst, issued, "", 84),
+    ] {
+        deals[deal] = move_deal(
+            &c.t.db,
+            &(),
+            actor,
+            mv(&deals[deal], to, comment),
+            t0() + Duration::hours(hours),
+        )
+        .await
+        .unwrap();
+    }
+    Week { c, manager, scorer }
+}
+
+fn week_now() -> chrono::DateTime<chrono::Utc> {
+    t0() + Duration::days(8)
+}
+
+fn week_filter(granularity: Granularity) -> AnalyticsFilter {
+    AnalyticsFilter {
+        from: Some(date("2026-11-23")),
+        to: Some(date("2026-11-30")),
+        granularity,
+        ..Default::default()
+    }
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn hours(stats: DurationStats) -> (u64, f64, f64, f64) {
+    let h = |s: i64| s as f64 / HOUR as f64;
+    (stats.visits, h(stats.median), h(stats.p90), h(stats.mean))
+}
+
+#[tokio::test]
+async fn people_and_departments_add_up_to_the_ledger() {
+    let w = week().await;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let v = load_team(
+        &w.c.t.db,
+        &admin,
+        &week_filter(Granularity::Day),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.days, 8);
+    let people: Vec<(&str, u64, u64, u64, u64, u64)> = v
+        .people
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.open_now,
+                p.passed_on,
+                p.returned,
+                p.came_back,
+                p.sla_breaches,
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        vec![
+            ("manager", 1, 3, 0, 1, 1),
+            ("risk", 0, 1, 0, 0, 1),
+            ("scorer", 0, 1, 1, 0, 1),
+        ]
+    );
+    // The manager held deals 1h, 2h and 30h before passing them on.
+    assert_eq!(hours(v.people[0].processing), (3, 2.0, 24.4, 11.0));
+    // The scorer: 10h, then 3h before sending B back.
+    assert_eq!(hours(v.people[2].processing), (2, 6.5, 9.3, 6.5));
+
+    // Name: open now, in breach now, passed on, sent back, came back, breaches, visits.
+    let departments: Vec<(&str, [u64; 7])> = v
+        .departments
+        .iter()
+        .map(|d| {
+            (
+                d.name.as_str(),
+                [
+                    d.open_now,
+                    d.in_breach_now,
+                    d.passed_on,
+                    d.returned,
+                    d.came_back,
+                    d.sla_breaches,
+                    d.processing.visits,
+                ],
+            )
+        })
+        .collect();
+    assert_eq!(
+        departments,
+        vec![
+            ("Client managers", [1, 1, 3, 0, 1, 1, 3]),
+            ("Credit committee", [0; 7]),
+            ("Risk", [0, 0, 1, 0, 0, 1, 1]),
+            ("Scoring", [0, 0, 1, 1, 0, 1, 2]),
+            ("Servicing", [0; 7]),
+        ]
+    );
+
+    // Scoring only: the scorer's work out of Scoring; the department list is Scoring.
+    let v = load_team(
+        &w.c.t.db,
+        &admin,
+        &AnalyticsFilter {
+            department: Some(w.c.scoring),
+            ..week_filter(Granularity::Day)
+        },
+        week_now(),
+    )
+    .await
+    .unwrap();
+    let scorer = v.people.iter().find(|p| p.user == w.scorer.id).unwrap();
+    assert_eq!((scorer.passed_on, scorer.returned), (1, 1));
+    assert!(
+        v.people
+            .iter()
+            .all(|p| p.passed_on == 0 || p.user == w.scorer.id)
+    );
+    assert_eq!(v.departments.len(), 1);
+    assert_eq!(v.departments[0].name, "Scoring");
+
+    // The scorer may see none of the deals now: no figures.
+    let v = load_team(
+        &w.c.t.db,
+        &w.c.t.actor(&w.scorer).await,
+        &week_filter(Granularity::Day),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert!(v.people.is_empty());
+    assert!(
+        v.departments
+            .iter()
+            .all(|d| d.passed_on == 0 && d.open_now == 0)
+    );
+}
+
+#[tokio::test]
+async fn sla_breaches_per_stage_over_time_and_now() {
+    let w = week().await;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let v = load_sla(
+        &w.c.t.db,
+        &admin,
+        &week_filter(Granularity::Day),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    let stages: Vec<(&str, i64, u64, u64, u64)> = v
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.sla_seconds / HOUR,
+                s.closed_visits,
+                s.breaches,
+                s.in_breach_now,
+            )
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            ("Client manager", 24, 3, 1, 1),
+            ("Scoring", 8, 2, 1, 0),
+            ("Risk", 48, 1, 1, 0),
+            ("Credit committee", 72, 0, 0, 0),
+            ("Servicing", 48, 0, 0, 0),
+        ]
+    );
+    let days: Vec<(NaiveDate, u64, u64)> = v
+        .over_time
+        .iter()
+        .map(|p| (p.start, p.closed_visits, p.breaches))
+        .collect();
+    assert_eq!(days.len(), 8);
+    assert_eq!(days[0], (date("2026-11-23"), 3, 1));
+    assert_eq!(days[1], (date("2026-11-24"), 2, 1));
+    assert_eq!(days[3], (date("2026-11-26"), 1, 1));
+    assert_eq!(days.iter().map(|d| d.2).sum::<u64>(), 3);
+    assert_eq!(v.in_breach_total, 1);
+    assert_eq!(v.in_breach.len(), 1);
+    let b = &v.in_breach[0];
+    assert_eq!(
+        (b.stage_name.as_str(), b.responsible.as_deref(), b.overdue),
+        ("Client manager", Some("manager"), 135 * HOUR)
+    );
+
+    // By week: one week holds all three breaches, one per department.
+    let v = load_sla(
+        &w.c.t.db,
+        &admin,
+        &week_filter(Granularity::Week),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.over_time.len(), 2);
+    assert_eq!(
+        (
+            v.over_time[0].start,
+            v.over_time[0].closed_visits,
+            v.over_time[0].breaches
+        ),
+        (date("2026-11-23"), 6, 3)
+    );
+    let scoring = v
+        .departments
+        .iter()
+        .position(|(d, _)| *d == Some(w.c.scoring))
+        .unwrap();
+    assert_eq!(v.over_time[0].by_department[scoring].1, 1);
+    assert_eq!(v.over_time[1].breaches, 0);
+
+    // The manager is responsible for B and sees it in breach; a restricted user does not.
+    let v = load_sla(
+        &w.c.t.db,
+        &w.c.t.actor(&w.manager).await,
+        &week_filter(Granularity::Day),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.in_breach_total, 1);
+    let outsider =
+        w.c.t
+            .user("outsider@bank.ru", Role::Restricted, vec![])
+            .await;
+    let v = load_sla(
+        &w.c.t.db,
+        &w.c.t.actor(&outsider).await,
+        &week_filter(Granularity::Day),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((v.in_breach_total, v.in_breach.len()), (0, 0));
+    assert!(v.stages.iter().all(|s| s.closed_visits == 0));
+}
+
+#[tokio::test]
+async fn trends_by_day_week_and_month() {
+    let w = week().await;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let point = |p: &TrendPoint| {
+        (
+            p.start,
+            p.created,
+            p.passed_on,
+            p.returns,
+            p.won,
+            p.lost,
+            p.sla_breaches,
+        )
+    };
+    let v = load_trends(
+        &w.c.t.db,
+        &admin,
+        &week_filter(Granularity::Day),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(v.points.len(), 8);
+    assert_eq!(point(&v.points[0]), (date("2026-11-23"), 3, 3, 0, 0, 1, 1));
+    assert_eq!(point(&v.points[1]), (date("2026-11-24"), 0, 1, 1, 0, 0, 1));
+    assert_eq!(point(&v.points[2]), (date("2026-11-25"), 0, 0, 0, 0, 0, 0));
+    assert_eq!(point(&v.points[3]), (date("2026-11-26"), 0, 1, 0, 1, 0, 1));
+    // Visits ending on the 23rd: 1h, 2h, 10h; on the 24th: 30h, 3h.
+    assert_eq!(hours(v.points[0].time_in_stage).0, 3);
+    assert_eq!(hours(v.points[0].time_in_stage).1, 2.0);
+    assert_eq!(hours(v.points[1].time_in_stage).1, 16.5);
+
+    let v = load_trends(
+        &w.c.t.db,
+        &admin,
+        &week_filter(Granularity::Week),
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        v.points.iter().map(point).collect::<Vec<_>>(),
+        vec![
+            (date("2026-11-23"), 3, 5, 1, 1, 1, 3),
+            (date("2026-11-30"), 0, 0, 0, 0, 0, 0),
+        ]
+    );
+    // Six visits ended that week: 1, 2, 3, 10, 30, 72 hours.
+    assert_eq!(hours(v.points[0].time_in_stage).1, 6.5);
+
+    let v = load_trends(
+        &w.c.t.db,
+        &admin,
+        &AnalyticsFilter {
+            to: Some(date("2026-12-01")),
+            ..week_filter(Granularity::Month)
+        },
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        v.points
+            .iter()
+            .map(|p| (p.start, p.passed_on))
+            .collect::<Vec<_>>(),
+        vec![(date("2026-11-01"), 5), (date("2026-12-01"), 0)]
+    );
+    assert_eq!(v.points[0].time_in_stage.visits, 6);
+
+    // The department filter: creations count where they land, the rest where they leave.
+    let v = load_trends(
+        &w.c.t.db,
+        &admin,
+        &AnalyticsFilter {
+            department: Some(w.c.scoring),
+            ..week_filter(Granularity::Week)
+        },
+        week_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(point(&v.points[0]), (date("2026-11-23"), 0, 1, 1, 0, 0, 1));
+}
