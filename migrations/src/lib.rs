@@ -7,6 +7,7 @@ mod m20261123_000002_create_sessions;
 mod m20261123_000003_create_conveyor;
 mod m20261124_000004_board_indexes;
 mod m20261124_000005_digests;
+mod m20261124_000006_analytics_rollups;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_conveyor::Migration),
             Box::new(m20261124_000004_board_indexes::Migration),
             Box::new(m20261124_000005_digests::Migration),
+            Box::new(m20261124_000006_analytics_rollups::Migration),
         ]
     }
 }

@@ -1,8 +1,9 @@
 //! Analytics over the ledger: the funnel, time in stage per stage and department (every
 //! visit counted, open visits up to now on request), returns for rework, people and
 //! departments, SLA breaches and trends by day, week or month. Aggregation
-//! runs in SQL (`service`); the arithmetic that needs no database (percentiles from order
-//! statistics, rates) lives in `rules`, unit-tested.
+//! runs in SQL (`service`), over daily rollups of the ledger kept by a trigger where no
+//! condition is on the deal; the arithmetic that needs no database (percentiles from order
+//! statistics or duration bins, rates) lives in `rules`, unit-tested.
 
 mod rules;
 mod types;
@@ -11,8 +12,8 @@ mod types;
 pub mod service;
 
 pub use rules::{
-    DurationSummary, bucket_start, buckets, epoch_day, from_epoch_day, percentile,
-    percentile_ranks, rate,
+    Bin, DurationSummary, bucket_start, buckets, duration_bin, epoch_day, from_epoch_day,
+    percentile, percentile_ranks, rate,
 };
 pub use types::{
     AnalyticsFilter, AnalyticsView, BREACH_LIST_LEN, BreachedDeal, DEFAULT_PERIOD_DAYS, DaySummary,

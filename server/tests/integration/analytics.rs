@@ -711,3 +711,77 @@ async fn trends_by_day_week_and_month() {
     .unwrap();
     assert_eq!(point(&v.points[0]), (date("2026-11-23"), 0, 1, 1, 0, 0, 1));
 }
+
+/// The dashboards read the daily rollups when no condition is on the deal, and the ledger
+/// otherwise (`amount_min: 0` lets every deal through but forces the ledger); durations
+/// come from the duration bins above `EXACT_VISITS_LIMIT`. On both ledgers the three
+/// ways agree on every figure (each duration here is alone in its bin, so even the
+/// percentiles are the same).
+#[tokio::test]
+async fn rollups_and_duration_bins_give_the_ledgers_answers() {
+    use shared::analytics::service::EXACT_VISITS_LIMIT;
+    let l = ledger().await;
+    let w = week().await;
+    for (db, admin, now, base) in [
+        (
+            &l.c.t.db,
+            l.c.t.actor(&l.c.admin).await,
+            t0() + Duration::hours(12),
+            filter(),
+        ),
+        (
+            &w.c.t.db,
+            w.c.t.actor(&w.c.admin).await,
+            week_now(),
+            week_filter(Granularity::Week),
+        ),
+    ] {
+        for include_open in [false, true] {
+            let rolled = AnalyticsFilter {
+                include_open,
+                ..base.clone()
+            };
+            let ledger = AnalyticsFilter {
+                amount_min: Some(0.into()),
+                ..rolled.clone()
+            };
+            let figures = |filter: AnalyticsFilter| {
+                let admin = &admin;
+                async move {
+                    let mut flow = load_analytics(db, admin, &filter, now).await.unwrap();
+                    let mut team = load_team(db, admin, &filter, now).await.unwrap();
+                    let mut sla = load_sla(db, admin, &filter, now).await.unwrap();
+                    let mut trends = load_trends(db, admin, &filter, now).await.unwrap();
+                    // The filter echoes the request; everything else must match.
+                    flow.filter = AnalyticsFilter::default();
+                    team.filter = AnalyticsFilter::default();
+                    sla.filter = AnalyticsFilter::default();
+                    trends.filter = AnalyticsFilter::default();
+                    (flow, team, sla, trends)
+                }
+            };
+            let from_ledger = figures(ledger).await;
+            let from_rollups = figures(rolled.clone()).await;
+            let from_bins = EXACT_VISITS_LIMIT.scope(0, figures(rolled)).await;
+            assert_eq!(from_rollups, from_ledger, "include_open: {include_open}");
+            assert_eq!(from_bins, from_ledger, "include_open: {include_open}");
+        }
+        // The trigger bins each visit as `duration_bin` does.
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT bin, seconds FROM visit_bins WHERE visits = 1",
+            ))
+            .await
+            .unwrap();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let (bin, seconds): (i64, i64) = (
+                row.try_get("", "bin").unwrap(),
+                row.try_get("", "seconds").unwrap(),
+            );
+            assert_eq!(bin, shared::analytics::duration_bin(seconds));
+        }
+    }
+}

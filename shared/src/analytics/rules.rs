@@ -121,9 +121,117 @@ impl DurationSummary {
     }
 }
 
+/// The lower bound of the duration bin `seconds` falls in: exact below 64 s, then 32 bins
+/// per doubling (each under 3.2% wide). The ledger rollup's trigger computes the same in
+/// SQL (migration `m20261124_000006_analytics_rollups`).
+pub fn duration_bin(seconds: i64) -> i64 {
+    if seconds < 64 {
+        return seconds;
+    }
+    let exponent = 63 - i64::from(seconds.leading_zeros());
+    let width = 1_i64 << (exponent - 5);
+    seconds / width * width
+}
+
+/// One duration bin of a group: how many visits fell in it and their exact total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bin {
+    pub lower: i64,
+    pub visits: u64,
+    pub seconds: i64,
+}
+
+impl DurationSummary {
+    /// The summary of a group from its duration bins: visits and total exact; the value at
+    /// a rank is the mean of the bin holding it, so within that bin's width, and exact
+    /// where the bin holds one distinct duration.
+    pub fn from_bins(bins: &mut [Bin]) -> DurationSummary {
+        bins.sort_by_key(|b| b.lower);
+        let mut summary = DurationSummary {
+            visits: bins.iter().map(|b| b.visits).sum(),
+            total_seconds: bins.iter().map(|b| b.seconds).sum(),
+            ranked: BTreeMap::new(),
+        };
+        let mut wanted: Vec<u64> = [MEDIAN, P90]
+            .into_iter()
+            .filter_map(|p| percentile_ranks(summary.visits, p))
+            .flat_map(|(low, high)| [low, high])
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut before = 0_u64;
+        let mut wanted = wanted.into_iter().peekable();
+        for bin in bins.iter().filter(|b| b.visits > 0) {
+            while let Some(rank) = wanted.next_if(|rank| *rank < before + bin.visits) {
+                let visits = i64::try_from(bin.visits).unwrap_or(i64::MAX);
+                summary
+                    .ranked
+                    .insert(rank, (bin.seconds + visits / 2) / visits);
+            }
+            before += bin.visits;
+        }
+        summary
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bins_are_exact_below_a_minute_and_narrow_above() {
+        assert_eq!(duration_bin(0), 0);
+        assert_eq!(duration_bin(63), 63);
+        assert_eq!(duration_bin(64), 64);
+        assert_eq!(duration_bin(65), 64);
+        assert_eq!(duration_bin(66), 66);
+        assert_eq!(duration_bin(3_600), 3_584);
+        assert_eq!(duration_bin(3_647), 3_584);
+        assert_eq!(duration_bin(3_648), 3_648);
+        for seconds in [64, 100, 3_599, 86_400, 1_000_000, i64::from(i32::MAX)] {
+            let lower = duration_bin(seconds);
+            assert!(lower <= seconds);
+            // The next bin starts within 1/32 of this one's start.
+            assert!((seconds - lower) * 32 < lower, "{seconds} -> {lower}");
+        }
+    }
+
+    #[test]
+    fn percentiles_from_bins_are_exact_for_one_value_per_bin_and_close_otherwise() {
+        let binned = |values: &[i64]| {
+            let mut bins: BTreeMap<i64, Bin> = BTreeMap::new();
+            for v in values {
+                let lower = duration_bin(*v);
+                let bin = bins.entry(lower).or_insert(Bin {
+                    lower,
+                    visits: 0,
+                    seconds: 0,
+                });
+                bin.visits += 1;
+                bin.seconds += v;
+            }
+            DurationSummary::from_bins(&mut bins.into_values().collect::<Vec<_>>()).stats()
+        };
+        // Equal durations share a bin and stay exact; so does a duration alone in its bin.
+        let values = [60, 600, 600, 3_600, 7_200, 7_300, 86_400];
+        let stats = binned(&values);
+        assert_eq!(stats.visits, 7);
+        assert_eq!(stats.mean, (values.iter().sum::<i64>() + 3) / 7);
+        assert_eq!(stats.median, percentile(&values, 50).unwrap());
+        assert_eq!(stats.p90, percentile(&values, 90).unwrap());
+        // 7,200 and 7,250 share a bin (7,168..7,296): their ranks read its mean, 7,225,
+        // within the bin's width of the exact 7,200 and 7,250.
+        let close = [7_200, 7_250];
+        assert_eq!(duration_bin(7_200), duration_bin(7_250));
+        let stats = binned(&close);
+        assert_eq!((stats.median, stats.p90), (7_225, 7_225));
+        assert_eq!(percentile(&close, 50), Some(7_225));
+        assert_eq!(percentile(&close, 90), Some(7_245));
+        assert_eq!(
+            DurationSummary::from_bins(&mut []).stats(),
+            DurationStats::default()
+        );
+    }
 
     #[test]
     fn percentiles_interpolate_like_percentile_cont() {

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement, Value};
 
 use super::rules::{
-    DurationSummary, MEDIAN, P90, bucket_start, buckets, epoch_day, from_epoch_day,
+    Bin, DurationSummary, MEDIAN, P90, bucket_start, buckets, epoch_day, from_epoch_day,
     percentile_ranks,
 };
 use super::{
@@ -111,7 +111,7 @@ pub async fn load_analytics(
     let departments = department_names(db).await?;
     let people = people_names(db).await?;
     let funnel = funnel(db, &scope, &pipeline).await?;
-    let by_stage = durations(db, &scope, &pipeline, Grouping::Stage).await?;
+    let by_stage = durations(db, &scope, Grouping::Stage).await?;
     let time_by_stage = pipeline
         .stages
         .iter()
@@ -125,21 +125,20 @@ pub async fn load_analytics(
                 .unwrap_or_default(),
         })
         .collect();
-    let mut time_by_department: Vec<DepartmentTime> =
-        durations(db, &scope, &pipeline, Grouping::Department)
-            .await?
-            .into_iter()
-            .map(|(key, summary)| {
-                let department = department_key(key);
-                DepartmentTime {
-                    department,
-                    name: department
-                        .and_then(|d| departments.get(&d).cloned())
-                        .unwrap_or_default(),
-                    stats: summary.stats(),
-                }
-            })
-            .collect();
+    let mut time_by_department: Vec<DepartmentTime> = durations(db, &scope, Grouping::Department)
+        .await?
+        .into_iter()
+        .map(|(key, summary)| {
+            let department = department_key(key);
+            DepartmentTime {
+                department,
+                name: department
+                    .and_then(|d| departments.get(&d).cloned())
+                    .unwrap_or_default(),
+                stats: summary.stats(),
+            }
+        })
+        .collect();
     time_by_department
         .sort_by(|a, b| (a.department.is_none(), &a.name).cmp(&(b.department.is_none(), &b.name)));
     let (returns_by_stage, return_routes) = returns(db, &scope, &pipeline).await?;
@@ -185,8 +184,8 @@ pub async fn load_team(
     let people = people_names(db).await?;
     let moves = move_groups(db, &scope).await?;
     let load = load_now(db, &scope).await?;
-    let by_actor = durations(db, &scope, &pipeline, Grouping::Actor).await?;
-    let by_department = durations(db, &scope, &pipeline, Grouping::Department).await?;
+    let by_actor = durations(db, &scope, Grouping::Actor).await?;
+    let by_department = durations(db, &scope, Grouping::Department).await?;
     let came_back: HashMap<UserId, u64> = returns_by_person(db, &scope, &people)
         .await?
         .into_iter()
@@ -422,7 +421,7 @@ pub async fn load_trends(
     let scope = Scope::new(db.get_database_backend(), actor, &pipeline, &filter, now)?;
     let granularity = filter.granularity;
     let moves = move_groups(db, &scope).await?;
-    let times = durations(db, &scope, &pipeline, Grouping::Bucket(granularity)).await?;
+    let times = durations(db, &scope, Grouping::Bucket(granularity)).await?;
     let kind_of = |stage: i64| {
         pipeline
             .stages
@@ -613,6 +612,18 @@ struct Scope<'a> {
     now: DateTime<Utc>,
     amount_min: Option<i64>,
     amount_max: Option<i64>,
+    /// Durations are read exactly from the ledger up to this many visits, from the
+    /// duration bins above it.
+    exact_visits: u64,
+}
+
+/// Up to this many visits in a period, percentiles are exact (a sort over the ledger's
+/// rows, tens of milliseconds); above it they come from the rollup's duration bins.
+pub const EXACT_VISITS: u64 = 20_000;
+
+tokio::task_local! {
+    /// Overrides `EXACT_VISITS` within a task: tests read a small ledger through the bins.
+    pub static EXACT_VISITS_LIMIT: u64;
 }
 
 impl<'a> Scope<'a> {
@@ -646,7 +657,40 @@ impl<'a> Scope<'a> {
             now,
             amount_min: filter.amount_min.map(minor).transpose()?,
             amount_max: filter.amount_max.map(minor).transpose()?,
+            exact_visits: EXACT_VISITS_LIMIT
+                .try_with(|limit| *limit)
+                .unwrap_or(EXACT_VISITS),
         })
+    }
+
+    /// Whether the daily rollups serve this filter: they sum every deal, so a condition on
+    /// the deal (visibility, responsible, amount) needs the ledger.
+    fn rolled(&self) -> bool {
+        !self.narrows_deals()
+    }
+
+    /// `FROM {table} r WHERE` the pipeline and the period's days; callers append ` AND ...`.
+    fn rollup(&self, sql: &mut Sql, table: &str, day: &str) {
+        let days = |d: Option<NaiveDate>| d.map(epoch_day).unwrap_or_default();
+        sql.push(&format!(" FROM {table} r WHERE r.pipeline_id = "))
+            .bind(self.pipeline.id.0)
+            .push(&format!(" AND r.{day} >= "))
+            .bind(days(self.filter.from))
+            .push(&format!(" AND r.{day} <= "))
+            .bind(days(self.filter.to));
+    }
+
+    /// The department filter on a rollup's `from` or `to` side.
+    fn rollup_department(&self, sql: &mut Sql, side: &str) {
+        if let Some(department) = self.filter.department {
+            sql.push(&format!(" AND r.{side}_department_id = "))
+                .bind(department.0);
+        }
+    }
+
+    /// The first day of the period, for "entered before the period" in the rollup.
+    fn first_day(&self) -> i64 {
+        self.filter.from.map(epoch_day).unwrap_or_default()
     }
 
     fn sql(&self) -> Sql {
@@ -853,33 +897,6 @@ async fn funnel(
     scope: &Scope<'_>,
     pipeline: &PipelineView,
 ) -> Result<Funnel, AppError> {
-    // Distinct deals entering each stage in the period.
-    let mut sql = scope.sql();
-    sql.push("SELECT CAST(t.to_stage_id AS BIGINT) AS grp, COUNT(DISTINCT t.deal_id) AS n");
-    scope.ledger(&mut sql);
-    scope.department(&mut sql, "to");
-    sql.push(" GROUP BY t.to_stage_id");
-    let entered = key_counts(db, &sql).await?;
-
-    // The cohort: deals created in the period; how far each has got by now.
-    let mut cohort = scope.sql();
-    cohort.push(
-        "SELECT CAST(r.to_stage_id AS BIGINT) AS grp, COUNT(DISTINCT r.deal_id) AS n \
-         FROM transitions r WHERE r.deal_id IN (SELECT t.deal_id",
-    );
-    scope.ledger(&mut cohort);
-    cohort.push(" AND t.from_stage_id IS NULL) GROUP BY r.to_stage_id");
-    let reached = key_counts(db, &cohort).await?;
-    let mut created_sql = scope.sql();
-    created_sql.push("SELECT CAST(NULL AS BIGINT) AS grp, COUNT(DISTINCT t.deal_id) AS n");
-    scope.ledger(&mut created_sql);
-    created_sql.push(" AND t.from_stage_id IS NULL");
-    let created = key_counts(db, &created_sql)
-        .await?
-        .into_values()
-        .next()
-        .unwrap_or_default();
-
     // Where the lost and archived deals were lost.
     let closed: Vec<i32> = pipeline
         .stages
@@ -887,23 +904,11 @@ async fn funnel(
         .filter(|s| matches!(s.kind, StageKind::Lost | StageKind::Archive))
         .map(|s| s.id.0)
         .collect();
-    #[derive(FromQueryResult)]
-    struct Loss {
-        from_stage: i64,
-        to_stage: i64,
-        n: i64,
-    }
-    let mut sql = scope.sql();
-    sql.push(
-        "SELECT CAST(t.from_stage_id AS BIGINT) AS from_stage, \
-         CAST(t.to_stage_id AS BIGINT) AS to_stage, COUNT(DISTINCT t.deal_id) AS n",
-    );
-    scope.ledger(&mut sql);
-    scope.department(&mut sql, "from");
-    sql.push(" AND t.from_stage_id IS NOT NULL AND ")
-        .in_list("t.to_stage_id", &closed)
-        .push(" GROUP BY t.from_stage_id, t.to_stage_id");
-    let losses = Loss::find_by_statement(sql.statement()).all(db).await?;
+    let (entered, reached, created, losses) = if scope.rolled() {
+        funnel_from_rollup(db, scope, &closed).await?
+    } else {
+        funnel_from_ledger(db, scope, &closed).await?
+    };
     let lost_from = |stage: StageId, kind: StageKind| -> u64 {
         losses
             .iter()
@@ -938,6 +943,116 @@ async fn funnel(
     })
 }
 
+#[derive(FromQueryResult)]
+struct Loss {
+    from_stage: i64,
+    to_stage: i64,
+    n: i64,
+}
+
+/// Distinct deals that entered each stage in the period, of the deals created in the
+/// period how many have reached each stage by now, how many were created, and the
+/// distinct deals lost (per stage left and closed stage entered).
+type FunnelCounts = (
+    HashMap<Option<i64>, u64>,
+    HashMap<Option<i64>, u64>,
+    u64,
+    Vec<Loss>,
+);
+
+async fn funnel_from_ledger(
+    db: &impl ConnectionTrait,
+    scope: &Scope<'_>,
+    closed: &[i32],
+) -> Result<FunnelCounts, AppError> {
+    let mut sql = scope.sql();
+    sql.push("SELECT CAST(t.to_stage_id AS BIGINT) AS grp, COUNT(DISTINCT t.deal_id) AS n");
+    scope.ledger(&mut sql);
+    scope.department(&mut sql, "to");
+    sql.push(" GROUP BY t.to_stage_id");
+    let entered = key_counts(db, &sql).await?;
+
+    let mut cohort = scope.sql();
+    cohort.push(
+        "SELECT CAST(r.to_stage_id AS BIGINT) AS grp, COUNT(DISTINCT r.deal_id) AS n \
+         FROM transitions r WHERE r.deal_id IN (SELECT t.deal_id",
+    );
+    scope.ledger(&mut cohort);
+    cohort.push(" AND t.from_stage_id IS NULL) GROUP BY r.to_stage_id");
+    let reached = key_counts(db, &cohort).await?;
+
+    let mut sql = scope.sql();
+    sql.push("SELECT CAST(NULL AS BIGINT) AS grp, COUNT(DISTINCT t.deal_id) AS n");
+    scope.ledger(&mut sql);
+    sql.push(" AND t.from_stage_id IS NULL");
+    let created = key_counts(db, &sql)
+        .await?
+        .into_values()
+        .next()
+        .unwrap_or_default();
+
+    let mut sql = scope.sql();
+    sql.push(
+        "SELECT CAST(t.from_stage_id AS BIGINT) AS from_stage, \
+         CAST(t.to_stage_id AS BIGINT) AS to_stage, COUNT(DISTINCT t.deal_id) AS n",
+    );
+    scope.ledger(&mut sql);
+    scope.department(&mut sql, "from");
+    sql.push(" AND t.from_stage_id IS NOT NULL AND ")
+        .in_list("t.to_stage_id", closed)
+        .push(" GROUP BY t.from_stage_id, t.to_stage_id");
+    let losses = Loss::find_by_statement(sql.statement()).all(db).await?;
+    Ok((entered, reached, created, losses))
+}
+
+/// The same counts from the rollups: an entry counts a distinct deal when the deal's
+/// previous entry into that stage fell before the period (or never happened).
+async fn funnel_from_rollup(
+    db: &impl ConnectionTrait,
+    scope: &Scope<'_>,
+    closed: &[i32],
+) -> Result<FunnelCounts, AppError> {
+    let mut sql = scope.sql();
+    sql.push("SELECT CAST(r.to_stage_id AS BIGINT) AS grp, CAST(SUM(r.moves) AS BIGINT) AS n");
+    scope.rollup(&mut sql, "transition_days", "day");
+    scope.rollup_department(&mut sql, "to");
+    sql.push(" AND r.prev_entry_day < ")
+        .bind(scope.first_day())
+        .push(" GROUP BY r.to_stage_id");
+    let entered = key_counts(db, &sql).await?;
+
+    let mut sql = scope.sql();
+    sql.push("SELECT CAST(r.to_stage_id AS BIGINT) AS grp, CAST(SUM(r.deals) AS BIGINT) AS n");
+    scope.rollup(&mut sql, "cohort_days", "created_day");
+    sql.push(" GROUP BY r.to_stage_id");
+    let reached = key_counts(db, &sql).await?;
+
+    let mut sql = scope.sql();
+    sql.push("SELECT CAST(NULL AS BIGINT) AS grp, CAST(COALESCE(SUM(r.moves), 0) AS BIGINT) AS n");
+    scope.rollup(&mut sql, "transition_days", "day");
+    sql.push(" AND r.from_stage_id = 0");
+    let created = key_counts(db, &sql)
+        .await?
+        .into_values()
+        .next()
+        .unwrap_or_default();
+
+    let mut sql = scope.sql();
+    sql.push(
+        "SELECT CAST(r.from_stage_id AS BIGINT) AS from_stage, \
+         CAST(r.to_stage_id AS BIGINT) AS to_stage, CAST(SUM(r.moves) AS BIGINT) AS n",
+    );
+    scope.rollup(&mut sql, "transition_days", "day");
+    scope.rollup_department(&mut sql, "from");
+    sql.push(" AND r.from_stage_id <> 0 AND r.prev_entry_day < ")
+        .bind(scope.first_day())
+        .push(" AND ")
+        .in_list("r.to_stage_id", closed)
+        .push(" GROUP BY r.from_stage_id, r.to_stage_id");
+    let losses = Loss::find_by_statement(sql.statement()).all(db).await?;
+    Ok((entered, reached, created, losses))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Grouping {
     Stage,
@@ -950,10 +1065,162 @@ enum Grouping {
 
 /// Visit durations per stage or per department: closed visits (a move out of the stage in
 /// the period, with the time spent there) and, on request, the visits still open now.
+/// Exact up to `Scope::exact_visits` visits; from the rollup's duration bins above.
 async fn durations(
     db: &impl ConnectionTrait,
     scope: &Scope<'_>,
-    pipeline: &PipelineView,
+    grouping: Grouping,
+) -> Result<BTreeMap<Option<i64>, DurationSummary>, AppError> {
+    if scope.rolled() {
+        let binned = binned_durations(db, scope, grouping).await?;
+        if binned.values().map(|s| s.visits).sum::<u64>() > scope.exact_visits {
+            return Ok(binned);
+        }
+    }
+    exact_durations(db, scope, grouping).await
+}
+
+/// The SQL key of the group a closed visit falls in, over the ledger (`t`) or the bins (`r`).
+fn closed_visit_key(scope: &Scope<'_>, grouping: Grouping, rolled: bool) -> String {
+    match (grouping, rolled) {
+        (Grouping::Stage, false) => "CAST(t.from_stage_id AS BIGINT)".to_owned(),
+        (Grouping::Department, false) => "CAST(t.from_department_id AS BIGINT)".to_owned(),
+        (Grouping::Actor, false) => "CAST(t.actor_user_id AS BIGINT)".to_owned(),
+        (Grouping::Bucket(granularity), false) => scope.bucket_key("t.at", granularity),
+        (Grouping::Stage, true) => "CAST(r.from_stage_id AS BIGINT)".to_owned(),
+        (Grouping::Department, true) => {
+            "CAST(NULLIF(r.from_department_id, 0) AS BIGINT)".to_owned()
+        }
+        (Grouping::Actor, true) => "CAST(NULLIF(r.actor_user_id, 0) AS BIGINT)".to_owned(),
+        // Days; `binned_durations` folds them into spans.
+        (Grouping::Bucket(_), true) => "r.day".to_owned(),
+    }
+}
+
+/// The department key of a deal in an open stage now (`d.stage_id`), or the stage itself.
+fn open_visit_key(scope: &Scope<'_>, grouping: Grouping, sql: &mut Sql) {
+    match grouping {
+        Grouping::Stage | Grouping::Actor | Grouping::Bucket(_) => {
+            sql.push("CAST(d.stage_id AS BIGINT)");
+        }
+        Grouping::Department => {
+            sql.push("CASE");
+            for stage in scope
+                .open_stages()
+                .iter()
+                .filter(|s| s.department_id.is_some())
+            {
+                sql.push(" WHEN d.stage_id = ")
+                    .bind(stage.id.0)
+                    .push(" THEN ")
+                    .bind(i64::from(
+                        stage.department_id.map(|d| d.0).unwrap_or_default(),
+                    ));
+            }
+            sql.push(" ELSE CAST(NULL AS BIGINT) END");
+        }
+    }
+}
+
+/// `FROM deals d WHERE` the deals in the open stages the filter lets through now.
+fn open_deals(scope: &Scope<'_>, sql: &mut Sql) {
+    let ids: Vec<i32> = scope.open_stages().iter().map(|s| s.id.0).collect();
+    sql.push(" FROM deals d WHERE d.pipeline_id = ")
+        .bind(scope.pipeline.id.0)
+        .push(" AND ");
+    sql.in_list("d.stage_id", &ids);
+    scope.deal_conditions(sql);
+}
+
+/// Whether open visits count in this grouping: they have a stage and a department but no
+/// end and no one who closed them.
+fn with_open(scope: &Scope<'_>, grouping: Grouping) -> bool {
+    scope.filter.include_open && matches!(grouping, Grouping::Stage | Grouping::Department)
+}
+
+/// `duration_bin` in SQL: exact below 64 s, then 32 bins per doubling.
+fn bin_sql(seconds: &str) -> String {
+    let mut sql = format!("CASE WHEN {seconds} < 64 THEN {seconds}");
+    for exponent in 6..62 {
+        let width = 1_i64 << (exponent - 5);
+        let upper = 1_i64 << (exponent + 1);
+        sql.push_str(&format!(
+            " WHEN {seconds} < {upper} THEN ({seconds} / {width}) * {width}"
+        ));
+    }
+    sql.push_str(&format!(" ELSE {seconds} END"));
+    sql
+}
+
+/// Durations from the rollup's bins (closed visits) and, on request, the open visits
+/// binned the same way; percentiles within a bin's width, counts and means exact.
+async fn binned_durations(
+    db: &impl ConnectionTrait,
+    scope: &Scope<'_>,
+    grouping: Grouping,
+) -> Result<BTreeMap<Option<i64>, DurationSummary>, AppError> {
+    let mut sql = scope.sql();
+    let key = closed_visit_key(scope, grouping, true);
+    sql.push(&format!(
+        "SELECT {key} AS grp, r.bin AS lower, CAST(SUM(r.visits) AS BIGINT) AS visits, \
+         CAST(SUM(r.seconds) AS BIGINT) AS seconds"
+    ));
+    scope.rollup(&mut sql, "visit_bins", "day");
+    scope.rollup_department(&mut sql, "from");
+    sql.push(&format!(" GROUP BY {key}, r.bin"));
+    if with_open(scope, grouping) {
+        sql.push(&format!(
+            " UNION ALL SELECT grp, {} AS lower, COUNT(*) AS visits, \
+             CAST(SUM(s) AS BIGINT) AS seconds FROM (SELECT ",
+            bin_sql("s")
+        ));
+        open_visit_key(scope, grouping, &mut sql);
+        sql.push(" AS grp, ");
+        scope.open_visit_seconds(&mut sql);
+        sql.push(" AS s");
+        open_deals(scope, &mut sql);
+        sql.push(&format!(") open_visits GROUP BY grp, {}", bin_sql("s")));
+    }
+    #[derive(FromQueryResult)]
+    struct Row {
+        grp: Option<i64>,
+        lower: i64,
+        visits: i64,
+        seconds: i64,
+    }
+    let span = |day: i64| match grouping {
+        Grouping::Bucket(granularity) => from_epoch_day(day)
+            .map(|day| epoch_day(bucket_start(day, granularity)))
+            .unwrap_or(day),
+        _ => day,
+    };
+    let mut groups: BTreeMap<Option<i64>, BTreeMap<i64, Bin>> = BTreeMap::new();
+    for row in Row::find_by_statement(sql.statement()).all(db).await? {
+        let bin = groups
+            .entry(row.grp.map(span))
+            .or_default()
+            .entry(row.lower)
+            .or_insert(Bin {
+                lower: row.lower,
+                visits: 0,
+                seconds: 0,
+            });
+        bin.visits += u64::try_from(row.visits).unwrap_or_default();
+        bin.seconds += row.seconds;
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(key, bins)| {
+            let mut bins: Vec<Bin> = bins.into_values().collect();
+            (key, DurationSummary::from_bins(&mut bins))
+        })
+        .collect())
+}
+
+/// Durations sorted in the database: the rows at the percentiles' ranks per group.
+async fn exact_durations(
+    db: &impl ConnectionTrait,
+    scope: &Scope<'_>,
     grouping: Grouping,
 ) -> Result<BTreeMap<Option<i64>, DurationSummary>, AppError> {
     let mut sql = scope.sql();
@@ -963,51 +1230,21 @@ async fn durations(
          COUNT(*) OVER (PARTITION BY grp) AS n, \
          CAST(SUM(s) OVER (PARTITION BY grp) AS BIGINT) AS total FROM (",
     );
-    let closed_key = match grouping {
-        Grouping::Stage => "CAST(t.from_stage_id AS BIGINT)".to_owned(),
-        Grouping::Department => "CAST(t.from_department_id AS BIGINT)".to_owned(),
-        Grouping::Actor => "CAST(t.actor_user_id AS BIGINT)".to_owned(),
-        Grouping::Bucket(granularity) => scope.bucket_key("t.at", granularity),
-    };
+    let closed_key = closed_visit_key(scope, grouping, false);
     sql.push(&format!(
         "SELECT {closed_key} AS grp, CAST(t.seconds_in_from AS BIGINT) AS s"
     ));
     scope.ledger(&mut sql);
     scope.department(&mut sql, "from");
     sql.push(" AND t.from_stage_id IS NOT NULL AND t.seconds_in_from IS NOT NULL");
-    // Open visits have a stage and a department but no end and no one who closed them.
-    let with_open =
-        scope.filter.include_open && matches!(grouping, Grouping::Stage | Grouping::Department);
-    if with_open {
+    if with_open(scope, grouping) {
         // Deals in an open stage now; their visit counts up to now.
-        let open = scope.open_stages();
         sql.push(" UNION ALL SELECT ");
-        match grouping {
-            // Only the stage and department groupings count open visits.
-            Grouping::Stage | Grouping::Actor | Grouping::Bucket(_) => {
-                sql.push("CAST(d.stage_id AS BIGINT)");
-            }
-            Grouping::Department => {
-                sql.push("CASE");
-                for stage in open.iter().filter(|s| s.department_id.is_some()) {
-                    sql.push(" WHEN d.stage_id = ")
-                        .bind(stage.id.0)
-                        .push(" THEN ")
-                        .bind(i64::from(
-                            stage.department_id.map(|d| d.0).unwrap_or_default(),
-                        ));
-                }
-                sql.push(" ELSE CAST(NULL AS BIGINT) END");
-            }
-        }
+        open_visit_key(scope, grouping, &mut sql);
         sql.push(" AS grp, ");
         scope.open_visit_seconds(&mut sql);
-        sql.push(" AS s FROM deals d WHERE d.pipeline_id = ")
-            .bind(pipeline.id.0)
-            .push(" AND ");
-        let ids: Vec<i32> = open.iter().map(|s| s.id.0).collect();
-        sql.in_list("d.stage_id", &ids);
-        scope.deal_conditions(&mut sql);
+        sql.push(" AS s");
+        open_deals(scope, &mut sql);
     }
     // Only the rows at the median's and the p90's ranks leave the database.
     sql.push(&format!(
@@ -1063,14 +1300,25 @@ async fn returns(
         returned: i64,
     }
     let mut sql = scope.sql();
-    sql.push(
-        "SELECT CAST(t.from_stage_id AS BIGINT) AS from_stage, \
-         CAST(t.to_stage_id AS BIGINT) AS to_stage, COUNT(*) AS moves, \
-         SUM(CASE WHEN t.is_return THEN 1 ELSE 0 END) AS returned",
-    );
-    scope.ledger(&mut sql);
-    scope.department(&mut sql, "from");
-    sql.push(" AND t.from_stage_id IS NOT NULL GROUP BY t.from_stage_id, t.to_stage_id");
+    if scope.rolled() {
+        sql.push(
+            "SELECT CAST(r.from_stage_id AS BIGINT) AS from_stage, \
+             CAST(r.to_stage_id AS BIGINT) AS to_stage, CAST(SUM(r.moves) AS BIGINT) AS moves, \
+             CAST(SUM(r.returns) AS BIGINT) AS returned",
+        );
+        scope.rollup(&mut sql, "transition_days", "day");
+        scope.rollup_department(&mut sql, "from");
+        sql.push(" AND r.from_stage_id <> 0 GROUP BY r.from_stage_id, r.to_stage_id");
+    } else {
+        sql.push(
+            "SELECT CAST(t.from_stage_id AS BIGINT) AS from_stage, \
+             CAST(t.to_stage_id AS BIGINT) AS to_stage, COUNT(*) AS moves, \
+             SUM(CASE WHEN t.is_return THEN 1 ELSE 0 END) AS returned",
+        );
+        scope.ledger(&mut sql);
+        scope.department(&mut sql, "from");
+        sql.push(" AND t.from_stage_id IS NOT NULL GROUP BY t.from_stage_id, t.to_stage_id");
+    }
     let routes = Route::find_by_statement(sql.statement()).all(db).await?;
     let name = |id: i64| {
         pipeline
@@ -1123,10 +1371,19 @@ async fn returns_by_person(
     people: &HashMap<UserId, String>,
 ) -> Result<Vec<PersonReturns>, AppError> {
     let mut sql = scope.sql();
-    sql.push("SELECT CAST(t.actor_user_id AS BIGINT) AS grp, COUNT(*) AS n");
-    scope.ledger(&mut sql);
-    scope.department(&mut sql, "from");
-    sql.push(" AND t.is_return AND t.actor_user_id IS NOT NULL GROUP BY t.actor_user_id");
+    if scope.rolled() {
+        sql.push(
+            "SELECT CAST(r.actor_user_id AS BIGINT) AS grp, CAST(SUM(r.returns) AS BIGINT) AS n",
+        );
+        scope.rollup(&mut sql, "transition_days", "day");
+        scope.rollup_department(&mut sql, "from");
+        sql.push(" AND r.returns > 0 AND r.actor_user_id <> 0 GROUP BY r.actor_user_id");
+    } else {
+        sql.push("SELECT CAST(t.actor_user_id AS BIGINT) AS grp, COUNT(*) AS n");
+        scope.ledger(&mut sql);
+        scope.department(&mut sql, "from");
+        sql.push(" AND t.is_return AND t.actor_user_id IS NOT NULL GROUP BY t.actor_user_id");
+    }
     let returned = key_counts(db, &sql).await?;
 
     let mut sql = scope.sql();
@@ -1226,22 +1483,41 @@ async fn move_groups(
         returns: i64,
         breaches: i64,
     }
-    let day = scope.bucket_key("t.at", Granularity::Day);
     let mut sql = scope.sql();
-    sql.push(&format!(
-        "SELECT day, from_stage, to_stage, from_department, to_department, actor, \
-         COUNT(*) AS n, SUM(is_return) AS returns, SUM(breach) AS breaches FROM (\
-         SELECT {day} AS day, CAST(t.from_stage_id AS BIGINT) AS from_stage, \
-         CAST(t.to_stage_id AS BIGINT) AS to_stage, \
-         CAST(t.from_department_id AS BIGINT) AS from_department, \
-         CAST(t.to_department_id AS BIGINT) AS to_department, \
-         CAST(t.actor_user_id AS BIGINT) AS actor, \
-         CASE WHEN t.is_return THEN 1 ELSE 0 END AS is_return, "
-    ));
-    scope.breach(&mut sql);
-    sql.push(" AS breach");
-    scope.ledger(&mut sql);
-    sql.push(") moves GROUP BY day, from_stage, to_stage, from_department, to_department, actor");
+    if scope.rolled() {
+        sql.push(
+            "SELECT r.day AS day, CAST(NULLIF(r.from_stage_id, 0) AS BIGINT) AS from_stage, \
+             CAST(r.to_stage_id AS BIGINT) AS to_stage, \
+             CAST(NULLIF(r.from_department_id, 0) AS BIGINT) AS from_department, \
+             CAST(NULLIF(r.to_department_id, 0) AS BIGINT) AS to_department, \
+             CAST(NULLIF(r.actor_user_id, 0) AS BIGINT) AS actor, \
+             CAST(SUM(r.moves) AS BIGINT) AS n, CAST(SUM(r.returns) AS BIGINT) AS returns, \
+             CAST(SUM(r.breaches) AS BIGINT) AS breaches",
+        );
+        scope.rollup(&mut sql, "transition_days", "day");
+        sql.push(
+            " GROUP BY r.day, r.from_stage_id, r.to_stage_id, r.from_department_id, \
+             r.to_department_id, r.actor_user_id",
+        );
+    } else {
+        let day = scope.bucket_key("t.at", Granularity::Day);
+        sql.push(&format!(
+            "SELECT day, from_stage, to_stage, from_department, to_department, actor, \
+             COUNT(*) AS n, SUM(is_return) AS returns, SUM(breach) AS breaches FROM (\
+             SELECT {day} AS day, CAST(t.from_stage_id AS BIGINT) AS from_stage, \
+             CAST(t.to_stage_id AS BIGINT) AS to_stage, \
+             CAST(t.from_department_id AS BIGINT) AS from_department, \
+             CAST(t.to_department_id AS BIGINT) AS to_department, \
+             CAST(t.actor_user_id AS BIGINT) AS actor, \
+             CASE WHEN t.is_return THEN 1 ELSE 0 END AS is_return, "
+        ));
+        scope.breach(&mut sql);
+        sql.push(" AS breach");
+        scope.ledger(&mut sql);
+        sql.push(
+            ") moves GROUP BY day, from_stage, to_stage, from_department, to_department, actor",
+        );
+    }
     Ok(Row::find_by_statement(sql.statement())
         .all(db)
         .await?
