@@ -5,9 +5,11 @@
 //! load) feeds them in the same transaction; existing history is summed once here.
 //!
 //! - `transition_days`: moves per day, route (stages and departments at the time), actor,
-//!   and the day the deal last entered the same target stage before (-1: never), so that
+//!   the day the deal last entered the same target stage before (-1: never), so that
 //!   "distinct deals entering a stage in a period" is a sum of the entries whose previous
-//!   entry fell before the period. Returns and SLA breaches (with the SLA at move time).
+//!   entry fell before the period, and for a return whose work came back (who last passed
+//!   the deal on out of the stage it returns to). Returns and SLA breaches (with the SLA
+//!   at move time).
 //! - `visit_bins`: closed visits per day, stage left, department, actor and duration bin
 //!   (exact below 64 s, then 32 bins per doubling, each under 3.2% wide), with the exact
 //!   sum of seconds per bin: percentiles within a bin's width, means exact.
@@ -70,6 +72,12 @@ fn rollups(backend: DatabaseBackend, t: &str) -> [Rollup; 3] {
         "COALESCE((SELECT {} {earlier_entry} ORDER BY p.id DESC LIMIT 1), -1)",
         day_sql(backend, "p.at")
     );
+    // A return's "worker": who last passed the deal on out of the stage it returns to.
+    let worker = format!(
+        "CASE WHEN {t}.is_return THEN COALESCE((SELECT w.actor_user_id FROM transitions w \
+         WHERE w.deal_id = {t}.deal_id AND w.from_stage_id = {t}.to_stage_id AND w.id < {t}.id \
+         ORDER BY w.id DESC LIMIT 1), 0) ELSE 0 END"
+    );
     let created_day = format!(
         "COALESCE((SELECT {} FROM transitions c WHERE c.deal_id = {t}.deal_id \
          AND c.from_stage_id IS NULL ORDER BY c.id LIMIT 1), {day})",
@@ -79,7 +87,7 @@ fn rollups(backend: DatabaseBackend, t: &str) -> [Rollup; 3] {
         Rollup {
             table: "transition_days",
             key: "pipeline_id, day, from_stage_id, to_stage_id, from_department_id, \
-                  to_department_id, actor_user_id, prev_entry_day",
+                  to_department_id, actor_user_id, prev_entry_day, worker_user_id",
             sums: &["moves", "returns", "breaches"],
             row: format!(
                 "{t}.pipeline_id AS pipeline_id, {day} AS day, \
@@ -87,7 +95,7 @@ fn rollups(backend: DatabaseBackend, t: &str) -> [Rollup; 3] {
                  COALESCE({t}.from_department_id, 0) AS from_department_id, \
                  COALESCE({t}.to_department_id, 0) AS to_department_id, \
                  COALESCE({t}.actor_user_id, 0) AS actor_user_id, \
-                 {prev_entry_day} AS prev_entry_day, 1 AS moves, \
+                 {prev_entry_day} AS prev_entry_day, {worker} AS worker_user_id, 1 AS moves, \
                  CASE WHEN {t}.is_return THEN 1 ELSE 0 END AS returns, \
                  CASE WHEN {t}.seconds_in_from > (SELECT s.sla_seconds FROM stages s \
                  WHERE s.id = {t}.from_stage_id) THEN 1 ELSE 0 END AS breaches"

@@ -1387,14 +1387,23 @@ async fn returns_by_person(
     let returned = key_counts(db, &sql).await?;
 
     let mut sql = scope.sql();
-    sql.push(
-        "SELECT worker AS grp, COUNT(*) AS n FROM (SELECT (SELECT CAST(p.actor_user_id AS BIGINT) \
-         FROM transitions p WHERE p.deal_id = t.deal_id AND p.from_stage_id = t.to_stage_id \
-         AND p.id < t.id ORDER BY p.id DESC LIMIT 1) AS worker",
-    );
-    scope.ledger(&mut sql);
-    scope.department(&mut sql, "from");
-    sql.push(" AND t.is_return) came_back WHERE worker IS NOT NULL GROUP BY worker");
+    if scope.rolled() {
+        sql.push(
+            "SELECT CAST(r.worker_user_id AS BIGINT) AS grp, CAST(SUM(r.returns) AS BIGINT) AS n",
+        );
+        scope.rollup(&mut sql, "transition_days", "day");
+        scope.rollup_department(&mut sql, "from");
+        sql.push(" AND r.worker_user_id <> 0 GROUP BY r.worker_user_id");
+    } else {
+        sql.push(
+            "SELECT worker AS grp, COUNT(*) AS n FROM (SELECT (SELECT CAST(p.actor_user_id AS BIGINT) \
+             FROM transitions p WHERE p.deal_id = t.deal_id AND p.from_stage_id = t.to_stage_id \
+             AND p.id < t.id ORDER BY p.id DESC LIMIT 1) AS worker",
+        );
+        scope.ledger(&mut sql);
+        scope.department(&mut sql, "from");
+        sql.push(" AND t.is_return) came_back WHERE worker IS NOT NULL GROUP BY worker");
+    }
     let came_back = key_counts(db, &sql).await?;
 
     let mut rows: Vec<PersonReturns> = returned
