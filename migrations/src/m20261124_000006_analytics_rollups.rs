@@ -15,6 +15,8 @@
 //!   sum of seconds per bin: percentiles within a bin's width, means exact.
 //! - `cohort_days`: per creation day, how many of the deals created that day have ever
 //!   entered each stage.
+//! - `return_reason_days`: returns per day, department left and reason (trimmed, lower
+//!   case, its first 200 characters).
 //!
 //! Days are days since 1970-01-01 (UTC). "None" (no previous stage, department or actor)
 //! is stored as 0 so that the keys can be primary keys on both engines.
@@ -51,6 +53,10 @@ fn day_sql(backend: DatabaseBackend, at: &str) -> String {
     }
 }
 
+/// A return's reason is kept to this many characters in the rollup (a key column: long
+/// comments would overflow PostgreSQL's index entries).
+const REASON_CHARS: usize = 200;
+
 /// One rollup: its table, key and summed columns, and the SELECT list that computes them
 /// for one ledger row `t` (`NEW` in the trigger).
 struct Rollup {
@@ -62,7 +68,7 @@ struct Rollup {
     condition: String,
 }
 
-fn rollups(backend: DatabaseBackend, t: &str) -> [Rollup; 3] {
+fn rollups(backend: DatabaseBackend, t: &str) -> [Rollup; 4] {
     let day = day_sql(backend, &format!("{t}.at"));
     let earlier_entry = format!(
         "FROM transitions p WHERE p.deal_id = {t}.deal_id AND p.to_stage_id = {t}.to_stage_id \
@@ -125,6 +131,17 @@ fn rollups(backend: DatabaseBackend, t: &str) -> [Rollup; 3] {
             ),
             condition: format!("NOT EXISTS (SELECT 1 {earlier_entry})"),
         },
+        Rollup {
+            table: "return_reason_days",
+            key: "pipeline_id, day, from_department_id, reason",
+            sums: &["returns"],
+            row: format!(
+                "{t}.pipeline_id AS pipeline_id, {day} AS day, \
+                 COALESCE({t}.from_department_id, 0) AS from_department_id, \
+                 SUBSTR(LOWER(TRIM({t}.comment)), 1, {REASON_CHARS}) AS reason, 1 AS returns"
+            ),
+            condition: format!("{t}.is_return AND TRIM({t}.comment) <> ''"),
+        },
     ]
 }
 
@@ -139,10 +156,10 @@ impl Rollup {
             .split(", ")
             .chain(self.sums.iter().copied())
             .map(|c| {
-                let ty = if c.ends_with("_id") {
-                    "INTEGER"
-                } else {
-                    "BIGINT"
+                let ty = match c.trim() {
+                    "reason" => "TEXT",
+                    c if c.ends_with("_id") => "INTEGER",
+                    _ => "BIGINT",
                 };
                 format!("{} {ty} NOT NULL", c.trim())
             })
@@ -249,6 +266,7 @@ impl MigrationTrait for Migration {
         }
         for sql in [
             "DROP INDEX IF EXISTS transitions_returns_idx",
+            "DROP TABLE IF EXISTS return_reason_days",
             "DROP TABLE IF EXISTS cohort_days",
             "DROP TABLE IF EXISTS visit_bins",
             "DROP TABLE IF EXISTS transition_days",

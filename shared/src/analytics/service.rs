@@ -1441,13 +1441,22 @@ async fn return_reasons(
         n: i64,
     }
     let mut sql = scope.sql();
-    sql.push("SELECT reason, COUNT(*) AS n FROM (SELECT LOWER(TRIM(t.comment)) AS reason");
-    scope.ledger(&mut sql);
-    scope.department(&mut sql, "from");
-    sql.push(&format!(
-        " AND t.is_return) reasons WHERE reason <> '' GROUP BY reason \
-         ORDER BY n DESC, reason LIMIT {TOP_REASONS}"
-    ));
+    if scope.rolled() {
+        sql.push("SELECT r.reason AS reason, CAST(SUM(r.returns) AS BIGINT) AS n");
+        scope.rollup(&mut sql, "return_reason_days", "day");
+        scope.rollup_department(&mut sql, "from");
+        sql.push(&format!(
+            " GROUP BY r.reason ORDER BY n DESC, reason LIMIT {TOP_REASONS}"
+        ));
+    } else {
+        sql.push("SELECT reason, COUNT(*) AS n FROM (SELECT LOWER(TRIM(t.comment)) AS reason");
+        scope.ledger(&mut sql);
+        scope.department(&mut sql, "from");
+        sql.push(&format!(
+            " AND t.is_return) reasons WHERE reason <> '' GROUP BY reason \
+             ORDER BY n DESC, reason LIMIT {TOP_REASONS}"
+        ));
+    }
     Ok(Reason::find_by_statement(sql.statement())
         .all(db)
         .await?
