@@ -70,6 +70,9 @@ fn sqlite(options: &mut ConnectOptions) -> ConnectOptions {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .create_if_missing(true)
+                // Reads map the file rather than copy each page through read(): the
+                // dashboards and the board read long ranges of pages.
+                .pragma("mmap_size", "268435456")
         })
         .to_owned()
 }

@@ -1160,6 +1160,18 @@ async fn binned_durations(
     grouping: Grouping,
 ) -> Result<BTreeMap<Option<i64>, DurationSummary>, AppError> {
     let mut sql = scope.sql();
+    let open = with_open(scope, grouping);
+    if open {
+        // Materialised so that the bin's CASE reads each visit's seconds rather than
+        // computing them again at every branch.
+        sql.push("WITH open_visits AS MATERIALIZED (SELECT ");
+        open_visit_key(scope, grouping, &mut sql);
+        sql.push(" AS grp, ");
+        scope.open_visit_seconds(&mut sql);
+        sql.push(" AS s");
+        open_deals(scope, &mut sql);
+        sql.push(") ");
+    }
     let key = closed_visit_key(scope, grouping, true);
     sql.push(&format!(
         "SELECT {key} AS grp, r.bin AS lower, CAST(SUM(r.visits) AS BIGINT) AS visits, \
@@ -1168,18 +1180,12 @@ async fn binned_durations(
     scope.rollup(&mut sql, "visit_bins", "day");
     scope.rollup_department(&mut sql, "from");
     sql.push(&format!(" GROUP BY {key}, r.bin"));
-    if with_open(scope, grouping) {
+    if open {
+        let bin = bin_sql("s");
         sql.push(&format!(
-            " UNION ALL SELECT grp, {} AS lower, COUNT(*) AS visits, \
-             CAST(SUM(s) AS BIGINT) AS seconds FROM (SELECT ",
-            bin_sql("s")
+            " UNION ALL SELECT grp, {bin} AS lower, COUNT(*) AS visits, \
+             CAST(SUM(s) AS BIGINT) AS seconds FROM open_visits GROUP BY grp, {bin}"
         ));
-        open_visit_key(scope, grouping, &mut sql);
-        sql.push(" AS grp, ");
-        scope.open_visit_seconds(&mut sql);
-        sql.push(" AS s");
-        open_deals(scope, &mut sql);
-        sql.push(&format!(") open_visits GROUP BY grp, {}", bin_sql("s")));
     }
     #[derive(FromQueryResult)]
     struct Row {
