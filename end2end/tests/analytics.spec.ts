@@ -143,6 +143,9 @@ test('trends: a chart per figure, by day or by month', async ({ page }) => {
   await expect(trends.getByRole('img', { name: 'SLA breaches' })).toBeVisible();
   // The default period: the last 30 days, a row each.
   await expect(trends.locator('tbody tr')).toHaveCount(30);
+  // The columns show on a phone too (the board's column rules once hid them).
+  await page.setViewportSize({ width: 375, height: 812 });
+  await expect(trends.locator('.column-chart rect:not([height="0.00"])').first()).toBeVisible();
   await screenshot(page, 'analytics-trends');
   await page.getByRole('button', { name: 'Months' }).click();
   await expect(page).toHaveURL(/by=month/);

@@ -239,7 +239,7 @@ pub fn ColumnChart(columns: Vec<Column>, label: String) -> impl IntoView {
                 {columns.into_iter().enumerate().map(|(i, c)| {
                     let height = c.value as f64 * 38.0 / scale;
                     view! {
-                        <rect class="column" x=format!("{}", i * 10 + 1) y=format!("{:.2}", 40.0 - height)
+                        <rect class="column-bar" x=format!("{}", i * 10 + 1) y=format!("{:.2}", 40.0 - height)
                             width="8" height=format!("{height:.2}")>
                             <title>{format!("{}: {}", c.label, c.shown)}</title>
                         </rect>
