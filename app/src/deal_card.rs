@@ -1,5 +1,5 @@
-//! The deal page: the deal's facts (editable), its full history newest first, and the total
-//! time it has spent in each stage and department.
+//! The deal page: the deal's facts (editable), the departments' conclusions, its full history
+//! newest first, and the total time it has spent in each stage and department.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,6 +9,7 @@ use shared::AppError;
 use shared::deal::{DealCard, DealId};
 
 use crate::board::{format_duration, format_money};
+use crate::conclusions::Conclusions;
 use crate::deal_form::EditDealForm;
 use crate::errors::error_message;
 use crate::i18n::*;
@@ -105,6 +106,12 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                 <div><dt>{t!(i18n, deal.amount)}</dt><dd>{deal.amount.as_ref().map(format_money).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, deal.responsible)}</dt><dd>{deal.responsible_name.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
+            <Conclusions
+                deal=deal.id
+                conclusions=card.conclusions.clone()
+                departments=card.conclusion_departments.clone()
+                reload
+            />
             <div class="deal-grid">
                 <section class="card">
                     <h2>{t!(i18n, deal.time_in_stages)}</h2>

@@ -31,6 +31,7 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
         Field::MessengerUrl => t_string!(i18n, fields.messenger_url).to_string(),
         Field::Channel => t_string!(i18n, fields.channel).to_string(),
         Field::SendAt => t_string!(i18n, fields.send_at).to_string(),
+        Field::Conclusion => t_string!(i18n, fields.conclusion).to_string(),
     }
 }
 

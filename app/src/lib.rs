@@ -15,6 +15,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod board;
+pub mod conclusions;
 pub mod deal_card;
 pub mod deal_form;
 pub mod digest;

@@ -8,6 +8,7 @@ mod m20261123_000003_create_conveyor;
 mod m20261124_000004_board_indexes;
 mod m20261124_000005_digests;
 mod m20261124_000006_analytics_rollups;
+mod m20261124_000007_conclusions;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_board_indexes::Migration),
             Box::new(m20261124_000005_digests::Migration),
             Box::new(m20261124_000006_analytics_rollups::Migration),
+            Box::new(m20261124_000007_conclusions::Migration),
         ]
     }
 }

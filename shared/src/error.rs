@@ -31,6 +31,8 @@ pub enum Field {
     Channel,
     /// The time of day a digest goes.
     SendAt,
+    /// A department's conclusion on a deal (its text, or the one it corrects).
+    Conclusion,
 }
 
 impl Field {
@@ -58,6 +60,7 @@ impl Field {
             Field::MessengerUrl => "messenger_url",
             Field::Channel => "channel",
             Field::SendAt => "send_at",
+            Field::Conclusion => "conclusion",
         }
     }
 }

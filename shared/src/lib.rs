@@ -5,6 +5,7 @@ pub mod access;
 pub mod analytics;
 pub mod auth;
 pub mod board;
+pub mod conclusion;
 pub mod deal;
 pub mod department;
 pub mod digest;

@@ -595,11 +595,17 @@ pub async fn load_deal_card(
             None => time_by_department.push((row.department, row.seconds)),
         }
     }
-    let departments = crate::department::service::list_departments(db)
+    let departments: Vec<(DepartmentId, String)> = crate::department::service::list_departments(db)
         .await?
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
+    let conclusion_departments = departments
+        .iter()
+        .filter(|(id, _)| actor.department_ids.contains(id))
+        .cloned()
+        .collect();
+    let conclusions = crate::conclusion::service::conclusions_of(db, id).await?;
     let users = crate::user::service::list_user_names(db).await?;
     Ok(DealCard {
         deal,
@@ -609,5 +615,7 @@ pub async fn load_deal_card(
         time_by_department,
         departments,
         users,
+        conclusions,
+        conclusion_departments,
     })
 }

@@ -81,6 +81,10 @@ pub struct DealCard {
     pub departments: Vec<(crate::department::DepartmentId, String)>,
     /// Who the deal can be assigned to, for the edit form.
     pub users: Vec<(UserId, String)>,
+    /// Every department's conclusions, newest first.
+    pub conclusions: Vec<crate::conclusion::ConclusionView>,
+    /// The departments the viewer may write a conclusion for (their own).
+    pub conclusion_departments: Vec<(crate::department::DepartmentId, String)>,
 }
 
 /// A request to change a deal's fields. Every field is the new value (the form sends them
