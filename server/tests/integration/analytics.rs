@@ -8,8 +8,10 @@ use shared::AppError;
 use shared::access::Actor;
 use shared::analytics::service::{load_analytics, load_sla, load_team, load_trends};
 use shared::analytics::{AnalyticsFilter, AnalyticsView, DurationStats, Granularity, TrendPoint};
+use shared::deal::DealView;
 use shared::deal::service::move_deal;
 use shared::error::{Field, Rule};
+use shared::pipeline::StageId;
 use shared::user::{Role, UserView};
 
 use crate::conveyor::{Conveyor, mv};
@@ -45,27 +47,40 @@ async fn ledger() -> Ledger {
         c.stage("Scoring"),
         c.stage("Risk"),
     );
-    let at = |hours: i64| t0() + Duration::hours(hours);
     let (a, b) = (0, 1);
-    for (deal, actor, to, comment, hours) in [
-        (a, &as_manager, scoring, "", 2),
-        (b, &as_manager, scoring, "", 4),
-        (a, &as_scorer, cm, "No income statement", 5),
-        (a, &as_manager, scoring, "", 6),
-        (b, &as_scorer, cm, "  no INCOME statement ", 8),
-        (a, &as_scorer, risk, "", 10),
-    ] {
+    play(
+        &c,
+        &mut deals,
+        [
+            (a, &as_manager, scoring, "", 2),
+            (b, &as_manager, scoring, "", 4),
+            (a, &as_scorer, cm, "No income statement", 5),
+            (a, &as_manager, scoring, "", 6),
+            (b, &as_scorer, cm, "  no INCOME statement ", 8),
+            (a, &as_scorer, risk, "", 10),
+        ],
+    )
+    .await;
+    Ledger { c, manager, scorer }
+}
+
+/// Moves the deals in order: (which deal, who, to which stage, comment, hours after t0).
+async fn play<const N: usize>(
+    c: &Conveyor,
+    deals: &mut [DealView],
+    moves: [(usize, &Actor, StageId, &str, i64); N],
+) {
+    for (deal, actor, to, comment, hours) in moves {
         deals[deal] = move_deal(
             &c.t.db,
             &(),
             actor,
             mv(&deals[deal], to, comment),
-            at(hours),
+            t0() + Duration::hours(hours),
         )
         .await
         .unwrap();
     }
-    Ledger { c, manager, scorer }
 }
 
 fn day() -> NaiveDate {
@@ -369,24 +384,19 @@ pub(crate) async fn week() -> Week {
         c.stage("Rejected"),
     );
     let (a, b, d) = (0, 1, 2);
-    for (deal, actor, to, comment, hours) in [
-        (d, &as_manager, rejected, "", 1),
-        (a, &as_manager, scoring, "", 2),
-        (a, &as_scorer, risk, "", 12),
-        (b, &as_manager, scoring, "", 30),
-        (b, &as_scorer, cm, "No documents", 33),
-        (a, &as_analyst, issued, "", 84),
-    ] {
-        deals[deal] = move_deal(
-            &c.t.db,
-            &(),
-            actor,
-            mv(&deals[deal], to, comment),
-            t0() + Duration::hours(hours),
-        )
-        .await
-        .unwrap();
-    }
+    play(
+        &c,
+        &mut deals,
+        [
+            (d, &as_manager, rejected, "", 1),
+            (a, &as_manager, scoring, "", 2),
+            (a, &as_scorer, risk, "", 12),
+            (b, &as_manager, scoring, "", 30),
+            (b, &as_scorer, cm, "No documents", 33),
+            (a, &as_analyst, issued, "", 84),
+        ],
+    )
+    .await;
     Week { c, manager, scorer }
 }
 
