@@ -14,6 +14,7 @@ use shared::pipeline::{
 
 use crate::errors::{FormError, error_message};
 use crate::i18n::*;
+use crate::local_time::LocalTime;
 
 #[server(prefix = "/api", endpoint = "load_board", input = server_fn::codec::Json)]
 pub async fn load_board(
@@ -849,7 +850,11 @@ fn Card(
             <h3>
                 <a href=format!("/deals/{}", deal.id.0)>{deal.title.clone()}</a>
             </h3>
-            {deal.client.as_ref().map(|client| view! { <p class="muted small">{client.name.clone()}</p> })}
+            {deal.client.as_ref().map(|client| view! {
+                <p class="muted small card-client">
+                    {client.name.clone()} " " <LocalTime time_zone=client.time_zone.clone() now />
+                </p>
+            })}
             <p class="amount">{deal.amount.as_ref().map(format_money).unwrap_or_default()}</p>
             <div class="card-meta">
                 <span class="small">{deal.responsible_name.clone().unwrap_or_default()}</span>

@@ -13,6 +13,7 @@ use crate::conclusions::Conclusions;
 use crate::deal_form::EditDealForm;
 use crate::errors::error_message;
 use crate::i18n::*;
+use crate::local_time::LocalTime;
 
 #[server(prefix = "/api", endpoint = "load_deal_card", input = server_fn::codec::Json)]
 pub async fn load_deal_card(id: DealId) -> Result<DealCard, AppError> {
@@ -100,7 +101,18 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                 />
             </Show>
             <dl class="facts card">
-                <div><dt>{t!(i18n, board.client)}</dt><dd>{deal.client.as_ref().map(|c| c.name.clone()).unwrap_or_else(|| "—".into())}</dd></div>
+                <div>
+                    <dt>{t!(i18n, board.client)}</dt>
+                    <dd>
+                        {match deal.client.as_ref() {
+                            Some(client) => view! {
+                                <a href=format!("/clients/{}", client.id)>{client.name.clone()}</a>
+                                " " <LocalTime time_zone=client.time_zone.clone() now=card.now />
+                            }.into_any(),
+                            None => view! { "—" }.into_any(),
+                        }}
+                    </dd>
+                </div>
                 <div><dt>{t!(i18n, board.phone)}</dt><dd>{deal.client.as_ref().and_then(|c| c.phone.clone()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, deal.email)}</dt><dd>{deal.client.as_ref().and_then(|c| c.email.clone()).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, deal.amount)}</dt><dd>{deal.amount.as_ref().map(format_money).unwrap_or_else(|| "—".into())}</dd></div>

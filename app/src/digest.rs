@@ -5,7 +5,8 @@ use chrono::NaiveTime;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::AppError;
-use shared::digest::{Channel, DigestPage, DigestSettings, TIME_ZONES};
+use shared::digest::{Channel, DigestPage, DigestSettings};
+use shared::time_zone::TIME_ZONES;
 
 use crate::errors::FormError;
 use crate::i18n::*;

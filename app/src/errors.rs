@@ -7,7 +7,7 @@ use shared::pipeline::DealField;
 
 use crate::i18n::*;
 
-fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
+pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
     match field {
         Field::Name => t_string!(i18n, fields.name).to_string(),
         Field::Email => t_string!(i18n, fields.email).to_string(),
@@ -32,6 +32,13 @@ fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
         Field::Channel => t_string!(i18n, fields.channel).to_string(),
         Field::SendAt => t_string!(i18n, fields.send_at).to_string(),
         Field::Conclusion => t_string!(i18n, fields.conclusion).to_string(),
+        Field::TaxId => t_string!(i18n, fields.tax_id).to_string(),
+        Field::Messenger => t_string!(i18n, fields.messenger).to_string(),
+        Field::Address => t_string!(i18n, fields.address).to_string(),
+        Field::Notes => t_string!(i18n, fields.notes).to_string(),
+        Field::Tags => t_string!(i18n, fields.tags).to_string(),
+        Field::Company => t_string!(i18n, fields.company).to_string(),
+        Field::Client => t_string!(i18n, fields.client).to_string(),
     }
 }
 
@@ -87,6 +94,10 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
                 Rule::OpenStageRequired => t_string!(i18n, errors.open_stage_required).to_string(),
                 Rule::PeriodReversed => t_string!(i18n, errors.period_reversed).to_string(),
                 Rule::InvalidUrl => t_string!(i18n, errors.invalid_url).to_string(),
+                Rule::InvalidPhone => t_string!(i18n, errors.invalid_phone).to_string(),
+                Rule::TooMany { max } => {
+                    t_string!(i18n, errors.too_many, field, max = *max).to_string()
+                }
             }
         }
         AppError::StageNotEmpty { stage, deals } => t_string!(
@@ -96,6 +107,9 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
             deals = *deals
         )
         .to_string(),
+        AppError::PossibleDuplicate { .. } => {
+            t_string!(i18n, errors.possible_duplicate).to_string()
+        }
         AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
         AppError::Malformed { .. } => t_string!(i18n, errors.malformed).to_string(),

@@ -15,12 +15,14 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod board;
+pub mod clients;
 pub mod conclusions;
 pub mod deal_card;
 pub mod deal_form;
 pub mod digest;
 pub mod errors;
 pub mod live;
+pub mod local_time;
 pub mod pages;
 pub mod shell;
 pub mod url_query;
@@ -100,7 +102,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("board") view=board::BoardPage />
                         <Route path=path!("deals/new") view=deal_form::NewDealPage />
                         <Route path=path!("deals/:id") view=deal_card::DealPage />
-                        <Route path=path!("clients") view=pages::ClientsPage />
+                        <Route path=path!("clients") view=clients::ClientsPage />
+                        <Route path=path!("clients/new") view=clients::NewClientPage />
+                        <Route path=path!("clients/:id") view=clients::ClientPageView />
                         <Route path=path!("analytics") view=analytics::AnalyticsPage />
                         <Route path=path!("analytics/team") view=analytics::TeamPage />
                         <Route path=path!("analytics/sla") view=analytics::SlaPage />

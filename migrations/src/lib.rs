@@ -9,6 +9,7 @@ mod m20261124_000004_board_indexes;
 mod m20261124_000005_digests;
 mod m20261124_000006_analytics_rollups;
 mod m20261124_000007_conclusions;
+mod m20261124_000008_clients;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_digests::Migration),
             Box::new(m20261124_000006_analytics_rollups::Migration),
             Box::new(m20261124_000007_conclusions::Migration),
+            Box::new(m20261124_000008_clients::Migration),
         ]
     }
 }

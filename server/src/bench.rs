@@ -25,8 +25,9 @@ use shared::analytics::service::{load_analytics, load_sla, load_team, load_trend
 use shared::analytics::{AnalyticsFilter, Granularity};
 use shared::board::BoardFilter;
 use shared::board::service::{load_board, load_column};
+use shared::client::entity::clients;
 use shared::db::Db;
-use shared::deal::entity::{clients, deals};
+use shared::deal::entity::deals;
 use shared::pipeline::service::{list_pipelines, load_pipeline};
 use shared::pipeline::{PipelineView, StageKind, StageView};
 use shared::transition::entity::transitions;
@@ -299,6 +300,7 @@ async fn seed(
                     name.to_lowercase().replace(' ', ".")
                 ))),
                 created_at: Set(created),
+                ..Default::default()
             });
             let row =
                 |from: Option<&StageView>,

@@ -260,7 +260,124 @@ pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> 
             }
         }
     }
-    Ok(())
+    seed_clients(db, now).await
+}
+
+/// Companies, and for the persons the deals created: time zones across Russia's regions,
+/// a few tags, and some of them working for the companies. A separate seed, so the deals
+/// above stay as they were.
+async fn seed_clients(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
+    use rand::{Rng, SeedableRng};
+    use shared::client::service::{create_client, list_clients, update_client};
+    use shared::client::{ClientDraft, ClientKind, ClientListFilter, NewClient, UpdateClient};
+
+    const COMPANIES: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "Sibirskie Seti LLC",
+            "5406123456",
+            "+7 383 200-10-00",
+            "Novosibirsk, Krasny prospekt 1",
+            "Asia/Novosibirsk",
+        ),
+        (
+            "Volga Logistics JSC",
+            "6315123457",
+            "+7 846 300-20-00",
+            "Samara, Moskovskoe shosse 4",
+            "Europe/Samara",
+        ),
+        (
+            "Ural Steel Trading",
+            "6658123458",
+            "+7 343 400-30-00",
+            "Yekaterinburg, Lenina 50",
+            "Asia/Yekaterinburg",
+        ),
+        (
+            "Baltic Foods",
+            "3906123459",
+            "+7 401 250-40-00",
+            "Kaliningrad, Mira 12",
+            "Europe/Kaliningrad",
+        ),
+    ];
+    const ZONES: &[&str] = &[
+        "Europe/Moscow",
+        "Europe/Moscow",
+        "Europe/Moscow",
+        "Europe/Samara",
+        "Asia/Yekaterinburg",
+        "Asia/Novosibirsk",
+        "Asia/Krasnoyarsk",
+        "Asia/Vladivostok",
+        "Europe/Kaliningrad",
+    ];
+    const TAGS: &[&str] = &["vip", "repeat client", "salary project"];
+    let system = Actor::system();
+    let mut companies = Vec::new();
+    for (name, tax_id, phone, address, zone) in COMPANIES {
+        let company = create_client(
+            db,
+            &system,
+            NewClient {
+                client: ClientDraft {
+                    kind: ClientKind::Company,
+                    name: (*name).to_owned(),
+                    tax_id: Some((*tax_id).to_owned()),
+                    phones: vec![(*phone).to_owned()],
+                    address: Some((*address).to_owned()),
+                    time_zone: Some((*zone).to_owned()),
+                    tags: vec!["b2b".to_owned()],
+                    ..ClientDraft::default()
+                },
+                allow_duplicate: true,
+            },
+            now,
+        )
+        .await?;
+        companies.push(company.id);
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261124);
+    let mut page = 0;
+    loop {
+        let list = list_clients(
+            db,
+            &system,
+            &ClientListFilter {
+                kind: Some(ClientKind::Person),
+                page,
+                ..ClientListFilter::default()
+            },
+            now,
+        )
+        .await?;
+        for row in &list.rows {
+            let client = shared::client::service::get_client(db, &system, row.id).await?;
+            let mut draft = client.draft();
+            draft.time_zone = Some(ZONES[rng.gen_range(0..ZONES.len())].to_owned());
+            if rng.gen_bool(0.2) {
+                draft.tags = vec![TAGS[rng.gen_range(0..TAGS.len())].to_owned()];
+            }
+            if rng.gen_bool(0.1) {
+                draft.company = Some(companies[rng.gen_range(0..companies.len())]);
+            }
+            update_client(
+                db,
+                &system,
+                UpdateClient {
+                    id: client.id,
+                    version: client.version,
+                    client: draft,
+                    allow_duplicate: true,
+                },
+            )
+            .await?;
+        }
+        if (page + 1) * shared::client::PAGE_SIZE >= list.total {
+            return Ok(());
+        }
+        page += 1;
+    }
 }
 
 /// Whether the database has no users yet (a first start).

@@ -12,7 +12,5 @@ pub mod entity;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use rules::{day_bounds, digest_text, due_day, parse_time_zone, validate_settings};
-pub use types::{
-    Channel, DeliveryView, DigestPage, DigestSettings, DigestText, STUCK_SHOWN, TIME_ZONES,
-};
+pub use rules::{day_bounds, digest_text, due_day, validate_settings};
+pub use types::{Channel, DeliveryView, DigestPage, DigestSettings, DigestText, STUCK_SHOWN};

@@ -33,6 +33,15 @@ pub enum Field {
     SendAt,
     /// A department's conclusion on a deal (its text, or the one it corrects).
     Conclusion,
+    TaxId,
+    Messenger,
+    Address,
+    Notes,
+    Tags,
+    /// The company a person belongs to.
+    Company,
+    /// The client a deal or a record is for.
+    Client,
 }
 
 impl Field {
@@ -61,6 +70,13 @@ impl Field {
             Field::Channel => "channel",
             Field::SendAt => "send_at",
             Field::Conclusion => "conclusion",
+            Field::TaxId => "tax_id",
+            Field::Messenger => "messenger",
+            Field::Address => "address",
+            Field::Notes => "notes",
+            Field::Tags => "tags",
+            Field::Company => "company",
+            Field::Client => "client",
         }
     }
 }
@@ -96,6 +112,12 @@ pub enum Rule {
     PeriodReversed,
     /// An address that is not an `http://` or `https://` URL.
     InvalidUrl,
+    /// A phone number with too few digits to dial.
+    InvalidPhone,
+    /// More values than a list may hold.
+    TooMany {
+        max: usize,
+    },
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.
@@ -107,6 +129,7 @@ pub enum Entity {
     Pipeline,
     Stage,
     Deal,
+    Client,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.
@@ -137,6 +160,12 @@ pub enum AppError {
     StageNotEmpty { stage: String, deals: u64 },
     #[error("This {field:?} is already taken.")]
     Duplicate { entity: Entity, field: Field },
+    /// A new or edited client's phone, e-mail or tax id matches other clients; nothing was
+    /// written. The caller may confirm and save anyway.
+    #[error("Possible duplicate of {} existing client(s).", matches.len())]
+    PossibleDuplicate {
+        matches: Vec<crate::client::ClientMatch>,
+    },
     #[error("Check the {field:?} field: {rule:?}.")]
     Validation { field: Field, rule: Rule },
     #[error("The request came from another site and was refused.")]
@@ -164,6 +193,7 @@ impl AppError {
             AppError::Conflict { .. } => "record.version_conflict",
             AppError::RequiredField { .. } => "deal.required_field",
             AppError::StageNotEmpty { .. } => "pipeline.stage_not_empty",
+            AppError::PossibleDuplicate { .. } => "client.possible_duplicate",
             AppError::Validation { .. } => "validation.failed",
             AppError::CrossOrigin => "request.cross_origin",
             AppError::Internal => "internal",
@@ -181,7 +211,8 @@ impl AppError {
             AppError::NotFound { .. } => 404,
             AppError::Duplicate { .. }
             | AppError::Conflict { .. }
-            | AppError::StageNotEmpty { .. } => 409,
+            | AppError::StageNotEmpty { .. }
+            | AppError::PossibleDuplicate { .. } => 409,
             AppError::RequiredField { .. } => 422,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
@@ -282,6 +313,15 @@ mod tests {
                 stage: "Risk".into(),
                 deals: 2,
             },
+            AppError::PossibleDuplicate {
+                matches: vec![crate::client::ClientMatch {
+                    id: crate::client::ClientId(3),
+                    name: "Anna".into(),
+                    field: Field::Phone,
+                    value: "+7 916".into(),
+                }],
+            },
+            AppError::validation(Field::Tags, Rule::TooMany { max: 20 }),
             AppError::Internal,
             AppError::Malformed {
                 message: "bad".into(),

@@ -5,6 +5,7 @@ pub mod access;
 pub mod analytics;
 pub mod auth;
 pub mod board;
+pub mod client;
 pub mod conclusion;
 pub mod deal;
 pub mod department;
@@ -14,6 +15,7 @@ pub mod event;
 pub mod export;
 pub mod locale;
 pub mod pipeline;
+pub mod time_zone;
 pub mod transition;
 pub mod user;
 

@@ -542,7 +542,7 @@ async fn columns_page_by_fifty_with_exact_totals_and_a_vague_search_still_finds_
     use sea_orm::{ActiveValue::Set, EntityTrait as _};
     use shared::board::service::{load_board, load_column};
     use shared::board::{BoardFilter, PAGE_SIZE};
-    use shared::deal::entity::clients;
+    use shared::client::entity::clients;
     let c = Conveyor::new().await;
     let admin = c.t.actor(&c.admin).await;
     for _ in 0..PAGE_SIZE + 5 {

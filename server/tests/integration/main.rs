@@ -12,6 +12,7 @@ mod harness;
 
 mod analytics;
 mod auth;
+mod clients;
 mod conclusions;
 mod conveyor;
 mod digest;

@@ -12,8 +12,9 @@ use sea_orm::{
 
 use super::{BoardChoices, BoardFilter, BoardView, ColumnView, PAGE_SIZE};
 use crate::access::{Actor, DealScope};
+use crate::client::entity::clients;
 use crate::deal::Money;
-use crate::deal::entity::{clients, deals};
+use crate::deal::entity::deals;
 use crate::deal::service::to_views;
 use crate::deal::to_minor;
 use crate::department::DepartmentId;

@@ -1,4 +1,4 @@
-//! The `deals` and (minimal, until the client card) `clients` tables.
+//! The `deals` table.
 
 pub mod deals {
     use sea_orm::entity::prelude::*;
@@ -20,27 +20,6 @@ pub mod deals {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i32,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-pub mod clients {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "clients")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i32,
-        pub kind: String,
-        pub name: String,
-        pub phone: Option<String>,
-        pub email: Option<String>,
-        pub created_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

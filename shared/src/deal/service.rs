@@ -8,12 +8,14 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
-use super::entity::{clients, deals};
+use super::entity::deals;
 use super::{
     ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, UpdateDeal, from_minor, to_minor,
     validate_new_deal, validate_update,
 };
 use crate::access::Actor;
+use crate::client::entity::clients;
+use crate::client::service::save_deal_client;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::{DealEvent, DealEventKind, EventSink};
@@ -47,8 +49,9 @@ pub async fn create_deal(
     }
     let client_id = match non_blank(cmd.client_name.as_deref()) {
         Some(name) => Some(
-            insert_client(
+            save_deal_client(
                 &txn,
+                None,
                 name,
                 non_blank(cmd.client_phone.as_deref()),
                 non_blank(cmd.client_email.as_deref()),
@@ -217,20 +220,7 @@ pub async fn update_deal(
         Some(name) => {
             let phone = non_blank(cmd.client_phone.as_deref());
             let email = non_blank(cmd.client_email.as_deref());
-            let existing = match deal.client_id {
-                Some(id) => clients::Entity::find_by_id(id).one(&txn).await?,
-                None => None,
-            };
-            Some(match existing {
-                Some(client) => {
-                    let mut client: clients::ActiveModel = client.into();
-                    client.name = Set(name);
-                    client.phone = Set(phone);
-                    client.email = Set(email);
-                    client.update(&txn).await?.id
-                }
-                None => insert_client(&txn, name, phone, email, now).await?,
-            })
+            Some(save_deal_client(&txn, deal.client_id, name, phone, email, now).await?)
         }
     };
     let (amount_minor, currency) = match &cmd.amount {
@@ -457,27 +447,6 @@ fn is_filled(deal: &DealView, field: DealField) -> bool {
     }
 }
 
-/// A new person client, as the deal forms create them; returns its id.
-async fn insert_client(
-    db: &impl ConnectionTrait,
-    name: String,
-    phone: Option<String>,
-    email: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<i32, AppError> {
-    Ok(clients::ActiveModel {
-        kind: Set("person".to_owned()),
-        name: Set(name),
-        phone: Set(phone),
-        email: Set(email),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?
-    .id)
-}
-
 fn non_blank(value: Option<&str>) -> Option<String> {
     value
         .map(str::trim)
@@ -519,6 +488,7 @@ pub(crate) async fn to_views(
                     name: c.name.clone(),
                     phone: c.phone.clone(),
                     email: c.email.clone(),
+                    time_zone: c.time_zone.clone(),
                 });
             let responsible_name = deal
                 .responsible_user_id
@@ -562,6 +532,7 @@ async fn to_view(db: &impl ConnectionTrait, deal: deals::Model) -> Result<DealVi
                 name: c.name,
                 phone: c.phone,
                 email: c.email,
+                time_zone: c.time_zone,
             }),
         None => None,
     };
@@ -617,5 +588,6 @@ pub async fn load_deal_card(
         users,
         conclusions,
         conclusion_departments,
+        now,
     })
 }

@@ -26,6 +26,8 @@ pub struct ClientSummary {
     pub name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// IANA name, for the client's local time on the cards.
+    pub time_zone: Option<String>,
 }
 
 /// A deal as the board card and the deal page show it.
@@ -85,6 +87,8 @@ pub struct DealCard {
     pub conclusions: Vec<crate::conclusion::ConclusionView>,
     /// The departments the viewer may write a conclusion for (their own).
     pub conclusion_departments: Vec<(crate::department::DepartmentId, String)>,
+    /// The server's clock when the card was read (the client's local time).
+    pub now: DateTime<Utc>,
 }
 
 /// A request to change a deal's fields. Every field is the new value (the form sends them

@@ -1,7 +1,5 @@
 //! When a digest is due, the span of the day it covers and the text it says; pure.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -9,13 +7,10 @@ use super::{DigestSettings, DigestText};
 use crate::analytics::DaySummary;
 use crate::error::{AppError, Field, Rule};
 use crate::locale::Locale;
+use crate::time_zone::parse_time_zone;
 
 const URL_MAX: usize = 500;
 const CHAT_ID_MAX: usize = 100;
-
-pub fn parse_time_zone(name: &str) -> Result<Tz, AppError> {
-    Tz::from_str(name.trim()).map_err(|_| AppError::validation(Field::TimeZone, Rule::UnknownValue))
-}
 
 /// A known time zone, an `http(s)` webhook without spaces, a short chat id, and somewhere
 /// to send an enabled digest.

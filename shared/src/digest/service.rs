@@ -10,10 +10,11 @@ use sea_orm::{
 use super::entity::{digest_deliveries, digest_settings};
 use super::{
     Channel, DeliveryView, DigestPage, DigestSettings, DigestText, STUCK_SHOWN, day_bounds,
-    digest_text, due_day, parse_time_zone, validate_settings,
+    digest_text, due_day, validate_settings,
 };
 use crate::access::Actor;
 use crate::error::AppError;
+use crate::time_zone::parse_time_zone;
 use crate::user::service::get_user;
 use crate::user::{UserId, UserView};
 

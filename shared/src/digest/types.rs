@@ -6,9 +6,6 @@ use serde::{Deserialize, Serialize};
 /// How many stuck deals a digest names.
 pub const STUCK_SHOWN: usize = 5;
 
-/// Every IANA time zone name, for the settings page's search.
-pub const TIME_ZONES: &[chrono_tz::Tz] = &chrono_tz::TZ_VARIANTS;
-
 /// When and where a person's digest goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestSettings {

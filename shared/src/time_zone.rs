@@ -1,0 +1,237 @@
+//! IANA time zones: parsing, the list the pickers search, a suggestion from a client's
+//! phone or address, and a client's local time with the hours it is polite to call.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Timelike, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, Field, Rule};
+
+/// Every IANA time zone name, for the pickers' search.
+pub const TIME_ZONES: &[Tz] = &chrono_tz::TZ_VARIANTS;
+
+/// Local hours in which a call is polite: from 9:00 up to (not including) 21:00.
+pub const CALL_HOURS: std::ops::Range<u32> = 9..21;
+
+pub fn parse_time_zone(name: &str) -> Result<Tz, AppError> {
+    Tz::from_str(name.trim()).map_err(|_| AppError::validation(Field::TimeZone, Rule::UnknownValue))
+}
+
+/// A client's wall clock now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalClock {
+    /// `HH:MM` in the client's zone.
+    pub time: String,
+    /// The zone's abbreviation or offset (`MSK`, `+05`).
+    pub zone: String,
+    /// Outside 9:00-21:00 there: do not call now.
+    pub quiet: bool,
+}
+
+/// The local time in `time_zone` at `now`; `None` for an unknown zone.
+pub fn local_clock(time_zone: &str, now: DateTime<Utc>) -> Option<LocalClock> {
+    let tz = parse_time_zone(time_zone).ok()?;
+    let local = now.with_timezone(&tz);
+    Some(LocalClock {
+        time: local.format("%H:%M").to_string(),
+        zone: local.format("%Z").to_string(),
+        quiet: !CALL_HOURS.contains(&local.hour()),
+    })
+}
+
+/// Country calling codes and the zone most of the country's clients live in; the longest
+/// matching prefix wins (so `+77` Kazakhstan beats `+7` Russia).
+const CALLING_CODES: &[(&str, &str)] = &[
+    ("1", "America/New_York"),
+    ("7", "Europe/Moscow"),
+    ("76", "Asia/Almaty"),
+    ("77", "Asia/Almaty"),
+    ("20", "Africa/Cairo"),
+    ("27", "Africa/Johannesburg"),
+    ("30", "Europe/Athens"),
+    ("31", "Europe/Amsterdam"),
+    ("32", "Europe/Brussels"),
+    ("33", "Europe/Paris"),
+    ("34", "Europe/Madrid"),
+    ("36", "Europe/Budapest"),
+    ("39", "Europe/Rome"),
+    ("40", "Europe/Bucharest"),
+    ("41", "Europe/Zurich"),
+    ("43", "Europe/Vienna"),
+    ("44", "Europe/London"),
+    ("45", "Europe/Copenhagen"),
+    ("46", "Europe/Stockholm"),
+    ("47", "Europe/Oslo"),
+    ("48", "Europe/Warsaw"),
+    ("49", "Europe/Berlin"),
+    ("52", "America/Mexico_City"),
+    ("55", "America/Sao_Paulo"),
+    ("61", "Australia/Sydney"),
+    ("81", "Asia/Tokyo"),
+    ("82", "Asia/Seoul"),
+    ("86", "Asia/Shanghai"),
+    ("90", "Europe/Istanbul"),
+    ("91", "Asia/Kolkata"),
+    ("351", "Europe/Lisbon"),
+    ("358", "Europe/Helsinki"),
+    ("370", "Europe/Vilnius"),
+    ("371", "Europe/Riga"),
+    ("372", "Europe/Tallinn"),
+    ("373", "Europe/Chisinau"),
+    ("374", "Asia/Yerevan"),
+    ("375", "Europe/Minsk"),
+    ("380", "Europe/Kyiv"),
+    ("420", "Europe/Prague"),
+    ("971", "Asia/Dubai"),
+    ("972", "Asia/Jerusalem"),
+    ("992", "Asia/Dushanbe"),
+    ("993", "Asia/Ashgabat"),
+    ("994", "Asia/Baku"),
+    ("995", "Asia/Tbilisi"),
+    ("996", "Asia/Bishkek"),
+    ("998", "Asia/Tashkent"),
+];
+
+/// Cities (in Russian) whose zone differs from their country's default, and capitals.
+const CITIES: &[(&str, &str)] = &[
+    ("москва", "Europe/Moscow"),
+    ("санкт-петербург", "Europe/Moscow"),
+    ("калининград", "Europe/Kaliningrad"),
+    ("самара", "Europe/Samara"),
+    ("саратов", "Europe/Saratov"),
+    ("ульяновск", "Europe/Ulyanovsk"),
+    ("астрахань", "Europe/Astrakhan"),
+    ("волгоград", "Europe/Volgograd"),
+    ("екатеринбург", "Asia/Yekaterinburg"),
+    ("челябинск", "Asia/Yekaterinburg"),
+    ("уфа", "Asia/Yekaterinburg"),
+    ("пермь", "Asia/Yekaterinburg"),
+    ("тюмень", "Asia/Yekaterinburg"),
+    ("омск", "Asia/Omsk"),
+    ("новосибирск", "Asia/Novosibirsk"),
+    ("барнаул", "Asia/Barnaul"),
+    ("томск", "Asia/Tomsk"),
+    ("кемерово", "Asia/Novokuznetsk"),
+    ("новокузнецк", "Asia/Novokuznetsk"),
+    ("красноярск", "Asia/Krasnoyarsk"),
+    ("иркутск", "Asia/Irkutsk"),
+    ("чита", "Asia/Chita"),
+    ("якутск", "Asia/Yakutsk"),
+    ("хабаровск", "Asia/Vladivostok"),
+    ("владивосток", "Asia/Vladivostok"),
+    ("южно-сахалинск", "Asia/Sakhalin"),
+    ("магадан", "Asia/Magadan"),
+    ("петропавловск-камчатский", "Asia/Kamchatka"),
+    ("алматы", "Asia/Almaty"),
+    ("астана", "Asia/Almaty"),
+    ("минск", "Europe/Minsk"),
+    ("киев", "Europe/Kyiv"),
+    ("ташкент", "Asia/Tashkent"),
+];
+
+/// A zone for a client: from a city named in the address (Russian names, or the city part
+/// of any IANA name such as "Novosibirsk" or "New York"), else from the first phone's
+/// country code. `None` when nothing matches.
+pub fn suggest_time_zone<'a>(
+    phones: impl IntoIterator<Item = &'a str>,
+    address: Option<&str>,
+) -> Option<&'static str> {
+    if let Some(address) = address.map(str::to_lowercase) {
+        let words: Vec<&str> = address
+            .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let joined = words.join(" ");
+        if let Some((_, zone)) = CITIES.iter().find(|(city, _)| words.contains(city)) {
+            return Some(zone);
+        }
+        let by_name = TIME_ZONES.iter().map(|tz| tz.name()).find(|name| {
+            let city = name.rsplit('/').next().unwrap_or_default();
+            let city = city.replace('_', " ").to_lowercase();
+            name.contains('/')
+                && city.len() > 3
+                && format!(" {joined} ").contains(&format!(" {city} "))
+        });
+        if by_name.is_some() {
+            return by_name;
+        }
+    }
+    for phone in phones {
+        let trimmed = phone.trim();
+        // Only an international number says its country.
+        if !trimmed.starts_with('+') {
+            continue;
+        }
+        let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+        let found = CALLING_CODES
+            .iter()
+            .filter(|(code, _)| digits.starts_with(code))
+            .max_by_key(|(code, _)| code.len());
+        if let Some((_, zone)) = found {
+            return Some(zone);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn every_suggested_zone_is_a_real_zone() {
+        for (_, zone) in CALLING_CODES.iter().chain(CITIES) {
+            assert!(parse_time_zone(zone).is_ok(), "{zone}");
+        }
+    }
+
+    #[test]
+    fn the_address_city_beats_the_phone_country() {
+        assert_eq!(
+            suggest_time_zone(["+7 913 000 00 00"], Some("г. Новосибирск, ул. Ленина, 1")),
+            Some("Asia/Novosibirsk")
+        );
+        assert_eq!(
+            suggest_time_zone([], Some("5th Avenue, New York")),
+            Some("America/New_York")
+        );
+        assert_eq!(
+            suggest_time_zone(["+7 495 000 00 00"], None),
+            Some("Europe/Moscow")
+        );
+        assert_eq!(
+            suggest_time_zone(["+7 701 000 00 00"], None),
+            Some("Asia/Almaty")
+        );
+        assert_eq!(
+            suggest_time_zone(["+375 29 000 00 00"], None),
+            Some("Europe/Minsk")
+        );
+        // A national number does not say its country.
+        assert_eq!(
+            suggest_time_zone(["8 913 000 00 00"], Some("ул. Мира")),
+            None
+        );
+    }
+
+    #[test]
+    fn the_local_clock_says_when_not_to_call() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 5, 30, 0).unwrap();
+        let moscow = local_clock("Europe/Moscow", now).unwrap();
+        assert_eq!((moscow.time.as_str(), moscow.quiet), ("08:30", true));
+        let novosibirsk = local_clock("Asia/Novosibirsk", now).unwrap();
+        assert_eq!(
+            (novosibirsk.time.as_str(), novosibirsk.quiet),
+            ("12:30", false)
+        );
+        let evening = Utc.with_ymd_and_hms(2026, 11, 24, 18, 0, 0).unwrap();
+        assert!(
+            local_clock("Europe/Moscow", evening).unwrap().quiet,
+            "21:00 is quiet"
+        );
+        assert!(local_clock("Mars/Olympus", now).is_none());
+    }
+}
