@@ -1,6 +1,6 @@
-//! The deal card's conclusions: the latest of each department on top, a form for the
-//! viewer's own departments (a correction names the conclusion it replaces), and every
-//! conclusion newest first.
+//! The deal card's conclusions: the latest of each department on top and a form for the
+//! viewer's own departments (a correction names the conclusion it replaces). Every
+//! conclusion is in the deal's timeline.
 
 use leptos::prelude::*;
 use shared::AppError;
@@ -20,7 +20,7 @@ pub async fn add_conclusion(conclusion: NewConclusion) -> Result<ConclusionView,
     shared::conclusion::service::add_conclusion(&db()?, &actor, conclusion, now()).await
 }
 
-fn verdict_label(i18n: leptos_i18n::I18nContext<Locale>, verdict: Verdict) -> String {
+pub fn verdict_label(i18n: leptos_i18n::I18nContext<Locale>, verdict: Verdict) -> String {
     match verdict {
         Verdict::Approve => t_string!(i18n, conclusions.approve),
         Verdict::Reject => t_string!(i18n, conclusions.reject),
@@ -30,7 +30,7 @@ fn verdict_label(i18n: leptos_i18n::I18nContext<Locale>, verdict: Verdict) -> St
     .to_string()
 }
 
-fn verdict_class(verdict: Verdict) -> &'static str {
+pub fn verdict_class(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Approve => "badge badge-ok",
         Verdict::Reject => "badge badge-danger",
@@ -167,14 +167,6 @@ pub fn Conclusions(
             } else {
                 view! { <p class="muted small">{t!(i18n, conclusions.not_member)}</p> }.into_any()
             }}
-            <Show when=move || { count > 0 }>
-                <details class="conclusion-all">
-                    <summary>{t!(i18n, conclusions.all, count = count)}</summary>
-                    <ol class="history">
-                        {conclusions.clone().into_iter().map(|c| view! { <li><ConclusionItem conclusion=c /></li> }).collect_view()}
-                    </ol>
-                </details>
-            </Show>
         </section>
     }
 }

@@ -1,5 +1,5 @@
-//! The deal page: the deal's facts (editable), the departments' conclusions, its full history
-//! newest first, and the total time it has spent in each stage and department.
+//! The deal page: the deal's facts (editable), the departments' latest conclusions, the
+//! total time it has spent in each stage and department, and its one timeline.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::deal::{DealCard, DealId};
+use shared::timeline::Subject;
 
 use crate::board::{format_duration, format_money};
 use crate::conclusions::Conclusions;
@@ -14,6 +15,7 @@ use crate::deal_form::EditDealForm;
 use crate::errors::error_message;
 use crate::i18n::*;
 use crate::local_time::LocalTime;
+use crate::timeline::Timeline;
 
 #[server(prefix = "/api", endpoint = "load_deal_card", input = server_fn::codec::Json)]
 pub async fn load_deal_card(id: DealId) -> Result<DealCard, AppError> {
@@ -157,33 +159,7 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                         </tbody>
                     </table>
                 </section>
-                <section class="card">
-                    <h2>{t!(i18n, deal.history)}</h2>
-                    <ol class="history">
-                        {card.history.into_iter().map(|step| {
-                            let when = step.at.format("%Y-%m-%d %H:%M UTC").to_string();
-                            let spent = step.seconds_in_from;
-                            view! {
-                                <li class:is-return=step.is_return>
-                                    <div class="history-line">
-                                        <strong>
-                                            {match step.from_stage_name.clone() {
-                                                Some(from) => format!("{from} → {}", step.to_stage_name),
-                                                None => step.to_stage_name.clone(),
-                                            }}
-                                        </strong>
-                                        {step.is_return.then(|| view! { <span class="badge badge-danger">{t!(i18n, deal.returned)}</span> })}
-                                    </div>
-                                    <div class="muted small">
-                                        {when} " · " {step.actor_name.clone().unwrap_or_else(|| t_string!(i18n, deal.system).to_string())}
-                                        {spent.map(|s| view! { " · " {move || t_string!(i18n, deal.spent, time = format_duration(i18n, s)).to_string()} })}
-                                    </div>
-                                    {(!step.comment.is_empty()).then(|| view! { <p class="history-comment">{step.comment.clone()}</p> })}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ol>
-                </section>
+                <Timeline entries=card.timeline.clone() subject=Subject::Deal(deal.id) reload />
             </div>
         </section>
     }

@@ -23,8 +23,10 @@ pub mod digest;
 pub mod errors;
 pub mod live;
 pub mod local_time;
+pub mod notifications;
 pub mod pages;
 pub mod shell;
+pub mod timeline;
 pub mod url_query;
 
 use leptos::prelude::*;
@@ -110,6 +112,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("analytics/sla") view=analytics::SlaPage />
                         <Route path=path!("analytics/trends") view=analytics::TrendsPage />
                         <Route path=path!("settings/digest") view=digest::DigestSettingsPage />
+                        <Route path=path!("notifications") view=notifications::NotificationsPage />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>
                             <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
                             <Route path=path!("users") view=admin::users::UsersPage />

@@ -26,6 +26,7 @@ pub fn AppShell() -> impl IntoView {
     let i18n = use_i18n();
     let user = Resource::new(|| (), |_| current_user());
     provide_context(CurrentUser(user));
+    provide_context(crate::notifications::BellTick(RwSignal::new(0)));
     let is_admin = Signal::derive(move || {
         user.get()
             .and_then(Result::ok)
@@ -39,6 +40,7 @@ pub fn AppShell() -> impl IntoView {
                     <span class="brand-name">{t!(i18n, app_name)}</span>
                 </A>
                 <NavLinks class="mainnav" is_admin />
+                <crate::notifications::Bell />
                 <Transition fallback=|| view! { <span class="avatar avatar-ghost"></span> }>
                     {move || {
                         user.get().and_then(Result::ok).map(|user| view! { <UserMenu user /> })

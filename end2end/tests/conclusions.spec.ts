@@ -39,8 +39,10 @@ test('a scorer adds a conclusion, corrects it, and the card shows the latest per
   await expect(latest).toHaveCount(1);
   await expect(latest.first()).toContainText('Approve');
   await expect(latest.first()).toContainText('corrects an earlier conclusion');
-  await section.getByText('All conclusions (2)').click();
-  await expect(section.locator('.conclusion-all li')).toHaveCount(2);
+  // Both stay in the deal's timeline.
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  await timeline.getByRole('button', { name: /^Conclusions/ }).click();
+  await expect(timeline.locator('.timeline-list li')).toHaveCount(2);
 
   await page.reload();
   await hydrated(page);

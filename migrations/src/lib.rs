@@ -10,6 +10,7 @@ mod m20261124_000005_digests;
 mod m20261124_000006_analytics_rollups;
 mod m20261124_000007_conclusions;
 mod m20261124_000008_clients;
+mod m20261124_000009_timeline;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_analytics_rollups::Migration),
             Box::new(m20261124_000007_conclusions::Migration),
             Box::new(m20261124_000008_clients::Migration),
+            Box::new(m20261124_000009_timeline::Migration),
         ]
     }
 }

@@ -370,6 +370,7 @@ async fn seed_clients(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
                     client: draft,
                     allow_duplicate: true,
                 },
+                now,
             )
             .await?;
         }

@@ -1,5 +1,6 @@
 //! The in-process event bus and the live stream (`GET /api/events`, server-sent events).
-//! Each subscriber receives only events about deals its user may see. Fanning out between
+//! Each subscriber receives only events about deals its user may see, and a
+//! `notification` event when they get a new notification. Fanning out between
 //! server instances (PostgreSQL LISTEN/NOTIFY) is a later step.
 
 use std::convert::Infallible;
@@ -13,14 +14,23 @@ use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use shared::AppError;
 use shared::event::{DealEvent, EventSink};
+use shared::user::UserId;
 use tokio::sync::broadcast;
 
 use crate::error::ApiError;
 
+/// What travels on the bus.
+#[derive(Clone, Debug)]
+pub enum LiveMessage {
+    Deal(DealEvent),
+    /// This user has a new notification.
+    Notification(UserId),
+}
+
 /// Fans events out to every open stream in this process.
 #[derive(Clone, Debug)]
 pub struct EventBus {
-    sender: broadcast::Sender<DealEvent>,
+    sender: broadcast::Sender<LiveMessage>,
 }
 
 impl Default for EventBus {
@@ -31,7 +41,7 @@ impl Default for EventBus {
 }
 
 impl EventBus {
-    pub fn subscribe(&self) -> broadcast::Receiver<DealEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveMessage> {
         self.sender.subscribe()
     }
 }
@@ -39,7 +49,11 @@ impl EventBus {
 impl EventSink for EventBus {
     fn publish(&self, event: DealEvent) {
         // No subscribers is not an error: nobody has a board open.
-        let _ = self.sender.send(event);
+        let _ = self.sender.send(LiveMessage::Deal(event));
+    }
+
+    fn notify(&self, user: UserId) {
+        let _ = self.sender.send(LiveMessage::Notification(user));
     }
 }
 
@@ -57,7 +71,7 @@ pub async fn stream(
 }
 
 fn visible_events(
-    receiver: broadcast::Receiver<DealEvent>,
+    receiver: broadcast::Receiver<LiveMessage>,
     identity: Identity,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     futures::stream::unfold(
@@ -65,10 +79,16 @@ fn visible_events(
         |(mut receiver, identity)| async move {
             loop {
                 match receiver.recv().await {
-                    Ok(event) if event.visible_to(&identity.actor) => {
+                    Ok(LiveMessage::Deal(event)) if event.visible_to(&identity.actor) => {
                         let data = serde_json::to_string(&event).unwrap_or_default();
                         return Some((
                             Ok(Event::default().event("deal").data(data)),
+                            (receiver, identity),
+                        ));
+                    }
+                    Ok(LiveMessage::Notification(user)) if identity.actor.user_id == Some(user) => {
+                        return Some((
+                            Ok(Event::default().event("notification").data("{}")),
                             (receiver, identity),
                         ));
                     }

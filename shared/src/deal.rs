@@ -9,6 +9,7 @@ pub mod entity;
 pub mod service;
 
 pub use rules::{
-    TITLE_MAX, from_minor, to_minor, validate_currency, validate_new_deal, validate_update,
+    TITLE_MAX, changes_between, from_minor, to_minor, validate_currency, validate_new_deal,
+    validate_update,
 };
 pub use types::{ClientSummary, DealCard, DealId, DealView, Money, MoveDeal, NewDeal, UpdateDeal};

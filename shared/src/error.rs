@@ -42,6 +42,8 @@ pub enum Field {
     Company,
     /// The client a deal or a record is for.
     Client,
+    /// Company or person.
+    Kind,
 }
 
 impl Field {
@@ -77,7 +79,13 @@ impl Field {
             Field::Tags => "tags",
             Field::Company => "company",
             Field::Client => "client",
+            Field::Kind => "kind",
         }
+    }
+
+    /// The field named by `as_str`.
+    pub fn parse(text: &str) -> Option<Field> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
     }
 }
 
@@ -285,6 +293,19 @@ mod tests {
             AppError::validation(Field::Email, Rule::InvalidEmail).status(),
             422
         );
+    }
+
+    #[test]
+    fn field_names_parse_back() {
+        for field in [
+            Field::TaxId,
+            Field::TimeZone,
+            Field::MessengerUrl,
+            Field::Kind,
+        ] {
+            assert_eq!(Field::parse(field.as_str()), Some(field));
+        }
+        assert_eq!(Field::parse("nonsense"), None);
     }
 
     #[test]

@@ -54,6 +54,11 @@ impl DealEvent {
 #[cfg(feature = "ssr")]
 pub trait EventSink: Send + Sync {
     fn publish(&self, event: DealEvent);
+
+    /// `user` has a new notification (their bell updates live).
+    fn notify(&self, user: UserId) {
+        let _ = user;
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -65,6 +70,10 @@ impl EventSink for () {
 impl<T: EventSink + ?Sized> EventSink for std::sync::Arc<T> {
     fn publish(&self, event: DealEvent) {
         (**self).publish(event);
+    }
+
+    fn notify(&self, user: UserId) {
+        (**self).notify(user);
     }
 }
 

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod auth;
 pub mod board;
 pub mod client;
+pub mod comment;
 pub mod conclusion;
 pub mod deal;
 pub mod department;
@@ -14,8 +15,10 @@ pub mod error;
 pub mod event;
 pub mod export;
 pub mod locale;
+pub mod notification;
 pub mod pipeline;
 pub mod time_zone;
+pub mod timeline;
 pub mod transition;
 pub mod user;
 

@@ -6,6 +6,8 @@ mod types;
 
 #[cfg(feature = "ssr")]
 pub mod entity;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub use rules::{StageTime, time_in_stages};
 pub use types::TransitionView;

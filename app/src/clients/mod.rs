@@ -45,9 +45,9 @@ pub async fn create_client(client: NewClient) -> Result<ClientView, AppError> {
 
 #[server(name = UpdateClientRequest, prefix = "/api", endpoint = "update_client", input = server_fn::codec::Json)]
 pub async fn update_client(client: UpdateClient) -> Result<ClientView, AppError> {
-    use crate::backend::{db, identity};
+    use crate::backend::{db, identity, now};
     let actor = identity()?.actor;
-    shared::client::service::update_client(&db()?, &actor, client).await
+    shared::client::service::update_client(&db()?, &actor, client, now()).await
 }
 
 #[server(prefix = "/api", endpoint = "search_companies", input = server_fn::codec::Json)]

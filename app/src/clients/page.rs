@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use shared::AppError;
 use shared::client::{ClientId, ClientKind, ClientPage};
+use shared::timeline::Subject;
 
 use super::form::ClientForm;
 use super::{kind_label, load_client_page};
@@ -13,6 +14,7 @@ use crate::board::format_money;
 use crate::errors::error_message;
 use crate::i18n::*;
 use crate::local_time::LocalTime;
+use crate::timeline::Timeline;
 
 #[component]
 pub fn ClientPageView() -> impl IntoView {
@@ -167,6 +169,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            <Timeline entries=page.timeline.clone() subject=Subject::Client(client.id) reload />
         </section>
     }
 }

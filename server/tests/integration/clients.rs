@@ -131,6 +131,7 @@ async fn a_company_with_a_person_contacts_tags_and_time_zone() {
             },
             allow_duplicate: false,
         },
+        t0(),
     )
     .await
     .unwrap_err();
@@ -240,6 +241,7 @@ async fn a_matching_phone_email_or_tax_id_warns_until_confirmed() {
             },
             allow_duplicate: false,
         },
+        t0(),
     )
     .await;
     // ... but it does match the second Ivan, who shares the phone now.
@@ -298,12 +300,12 @@ async fn bad_input_is_refused_and_changes_nothing() {
         },
         allow_duplicate: false,
     };
-    let saved = update_client(&c.t.db, &admin, update(ivan.version))
+    let saved = update_client(&c.t.db, &admin, update(ivan.version), t0())
         .await
         .unwrap();
     assert_eq!(saved.version, ivan.version + 1);
     assert_eq!(
-        update_client(&c.t.db, &admin, update(ivan.version)).await,
+        update_client(&c.t.db, &admin, update(ivan.version), t0()).await,
         Err(AppError::Conflict {
             current_version: saved.version
         })
@@ -461,6 +463,7 @@ async fn the_deal_form_edits_the_primary_contacts_and_keeps_the_others() {
             },
             allow_duplicate: false,
         },
+        t0(),
     )
     .await
     .unwrap();

@@ -382,7 +382,8 @@ async fn the_live_stream_carries_only_visible_deal_events() {
 
     let t = TestDb::new().await;
     let scoring = t.department("Scoring").await;
-    t.user("scorer@bank.ru", Role::Employee, vec![scoring])
+    let scorer = t
+        .user("scorer@bank.ru", Role::Employee, vec![scoring])
         .await;
     let bus = server::events::EventBus::default();
     let app = t.app_with_bus(server::config::Config::default(), bus.clone());
@@ -424,6 +425,16 @@ async fn the_live_stream_carries_only_visible_deal_events() {
         text.contains("\"deal_id\":2"),
         "only the visible deal arrives first: {text}"
     );
+    // Someone else's notification is not theirs; their own rings the bell.
+    bus.notify(shared::user::UserId(scorer.id.0 + 1000));
+    bus.notify(scorer.id);
+    let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+    assert!(text.starts_with("event: notification"), "{text}");
 }
 
 #[tokio::test]

@@ -20,3 +20,4 @@ mod editing;
 mod http;
 mod org;
 mod sessions;
+mod timeline;

@@ -1,7 +1,8 @@
 //! Checking and normalising what a person types into the client form; pure.
 
-use super::{ClientDraft, ClientKind, ContactKind};
+use super::{ClientDraft, ClientKind, ClientView, ContactKind};
 use crate::error::{AppError, Field, Rule};
+use crate::timeline::FieldChange;
 
 const NAME_MAX: usize = 200;
 const PHONE_MAX: usize = 40;
@@ -125,6 +126,45 @@ pub fn checked_draft(draft: ClientDraft) -> Result<ClientDraft, AppError> {
         tags,
         time_zone,
     })
+}
+
+/// What an edit changed, as the timeline shows it (lists joined with commas).
+pub fn changes_between(old: &ClientView, new: &ClientView) -> Vec<FieldChange> {
+    let list = |values: &[String]| (!values.is_empty()).then(|| values.join(", "));
+    let company = |c: &ClientView| c.company.as_ref().map(|(_, name)| name.clone());
+    [
+        FieldChange::between(
+            Field::Kind,
+            Some(old.kind.as_str().to_owned()),
+            Some(new.kind.as_str().to_owned()),
+        ),
+        FieldChange::between(Field::Name, Some(old.name.clone()), Some(new.name.clone())),
+        FieldChange::between(Field::Company, company(old), company(new)),
+        FieldChange::between(Field::TaxId, old.tax_id.clone(), new.tax_id.clone()),
+        FieldChange::between(Field::Phone, list(&old.phones), list(&new.phones)),
+        FieldChange::between(Field::Email, list(&old.emails), list(&new.emails)),
+        FieldChange::between(
+            Field::Messenger,
+            list(&old.messengers),
+            list(&new.messengers),
+        ),
+        FieldChange::between(Field::Address, old.address.clone(), new.address.clone()),
+        FieldChange::between(Field::Notes, old.notes.clone(), new.notes.clone()),
+        FieldChange::between(
+            Field::Responsible,
+            old.responsible_name.clone(),
+            new.responsible_name.clone(),
+        ),
+        FieldChange::between(Field::Tags, list(&old.tags), list(&new.tags)),
+        FieldChange::between(
+            Field::TimeZone,
+            old.time_zone.clone(),
+            new.time_zone.clone(),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Trimmed, blanks dropped, at most `CONTACTS_MAX`.

@@ -19,7 +19,7 @@ use super::entity::{client_contacts, client_tags, clients};
 use super::{
     ClientDeal, ClientDraft, ClientId, ClientKind, ClientList, ClientListFilter, ClientMatch,
     ClientPage, ClientRow, ClientView, ContactKind, NewClient, PAGE_SIZE, UpdateClient,
-    checked_draft, normalize_contact, normalize_phone, normalize_tax_id,
+    changes_between, checked_draft, normalize_contact, normalize_phone, normalize_tax_id,
 };
 use crate::access::Actor;
 use crate::deal::entity::deals;
@@ -78,10 +78,15 @@ pub async fn update_client(
     db: &impl TransactionTrait,
     actor: &Actor,
     update: UpdateClient,
+    now: DateTime<Utc>,
 ) -> Result<ClientView, AppError> {
     let draft = checked_draft(update.client)?;
     let txn = db.begin().await?;
     let current = visible_client(&txn, actor, update.id).await?;
+    let before = views(&txn, vec![current.clone()])
+        .await?
+        .pop()
+        .ok_or(AppError::Internal)?;
     if current.version != update.version {
         return Err(AppError::Conflict {
             current_version: current.version,
@@ -143,6 +148,14 @@ pub async fn update_client(
     }
     write_contacts_and_tags(&txn, update.id.0, &draft).await?;
     let view = get_client(&txn, actor, update.id).await?;
+    crate::timeline::service::record_changes(
+        &txn,
+        crate::timeline::Subject::Client(update.id),
+        actor,
+        changes_between(&before, &view),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -334,7 +347,7 @@ pub async fn list_clients(
         .collect();
     let tags = tags_of(db, &ids).await?;
     let company_names = names_of(db, rows.iter().filter_map(|c| c.company_id)).await?;
-    let people = user_names(db).await?;
+    let people = crate::user::service::all_user_names(db).await?;
     let rows = rows
         .into_iter()
         .map(|c| ClientRow {
@@ -427,9 +440,13 @@ pub async fn load_client_page(
     } else {
         Vec::new()
     };
+    let titles: Vec<(DealId, String)> =
+        deals_seen.iter().map(|d| (d.id, d.title.clone())).collect();
+    let timeline = crate::timeline::service::client_timeline(db, id, &titles).await?;
     Ok(ClientPage {
         client,
         deals: deals_seen,
+        timeline,
         people,
         users: crate::user::service::list_user_names(db).await?,
         now,
@@ -668,7 +685,7 @@ async fn views(
         .await?;
     let tags = tags_of(db, &ids).await?;
     let companies = names_of(db, rows.iter().filter_map(|c| c.company_id)).await?;
-    let people = user_names(db).await?;
+    let people = crate::user::service::all_user_names(db).await?;
     Ok(rows
         .into_iter()
         .map(|c| {
@@ -734,15 +751,5 @@ async fn names_of(
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
-        .collect())
-}
-
-/// Every user's name, deactivated ones too (they keep their names on records).
-async fn user_names(db: &impl ConnectionTrait) -> Result<HashMap<UserId, String>, AppError> {
-    Ok(crate::user::entity::users::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (UserId(u.id), u.name))
         .collect())
 }

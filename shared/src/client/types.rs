@@ -202,5 +202,7 @@ pub struct ClientPage {
     /// A company's people.
     pub people: Vec<(ClientId, String)>,
     pub users: Vec<(UserId, String)>,
+    /// The client's field changes and comments and their deals' moves, newest first.
+    pub timeline: Vec<crate::timeline::TimelineEntry>,
     pub now: DateTime<Utc>,
 }

@@ -89,13 +89,7 @@ async fn views(
             .into_iter()
             .map(|d| (d.id, d.name))
             .collect();
-    // Deactivated authors keep their names on what they wrote.
-    let people: HashMap<UserId, String> = crate::user::entity::users::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (UserId(u.id), u.name))
-        .collect();
+    let people = crate::user::service::all_user_names(db).await?;
     rows.into_iter()
         .map(|row| {
             let department = DepartmentId(row.department_id);

@@ -2,8 +2,9 @@
 
 use rust_decimal::Decimal;
 
-use crate::deal::{Money, NewDeal, UpdateDeal};
+use crate::deal::{DealView, Money, NewDeal, UpdateDeal};
 use crate::error::{AppError, Field, Rule};
+use crate::timeline::FieldChange;
 
 pub const TITLE_MAX: usize = 200;
 const CLIENT_NAME_MAX: usize = 200;
@@ -90,6 +91,49 @@ fn validate_fields(deal: DealFields<'_>) -> Result<(), AppError> {
         to_minor(money)?;
     }
     Ok(())
+}
+
+/// What an edit changed, as the timeline shows it (names, money with its currency).
+pub fn changes_between(old: &DealView, new: &DealView) -> Vec<FieldChange> {
+    let client = |deal: &DealView, part: fn(&crate::deal::ClientSummary) -> Option<String>| {
+        deal.client.as_ref().and_then(part)
+    };
+    let money = |deal: &DealView| {
+        deal.amount
+            .as_ref()
+            .map(|m| format!("{} {}", m.amount, m.currency))
+    };
+    [
+        FieldChange::between(
+            Field::Title,
+            Some(old.title.clone()),
+            Some(new.title.clone()),
+        ),
+        FieldChange::between(
+            Field::Client,
+            client(old, |c| Some(c.name.clone())),
+            client(new, |c| Some(c.name.clone())),
+        ),
+        FieldChange::between(
+            Field::Phone,
+            client(old, |c| c.phone.clone()),
+            client(new, |c| c.phone.clone()),
+        ),
+        FieldChange::between(
+            Field::Email,
+            client(old, |c| c.email.clone()),
+            client(new, |c| c.email.clone()),
+        ),
+        FieldChange::between(Field::Amount, money(old), money(new)),
+        FieldChange::between(
+            Field::Responsible,
+            old.responsible_name.clone(),
+            new.responsible_name.clone(),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn max_len(value: &str, max: usize, field: Field) -> Result<(), AppError> {

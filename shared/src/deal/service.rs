@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
     TransactionSession, TransactionTrait,
 };
 
 use super::entity::deals;
 use super::{
-    ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, UpdateDeal, from_minor, to_minor,
-    validate_new_deal, validate_update,
+    ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, UpdateDeal, changes_between,
+    from_minor, to_minor, validate_new_deal, validate_update,
 };
 use crate::access::Actor;
 use crate::client::entity::clients;
@@ -215,6 +215,7 @@ pub async fn update_deal(
     if let Some(user) = cmd.responsible {
         crate::user::service::ensure_assignable(&txn, user).await?;
     }
+    let before_view = to_view(&txn, deal.clone()).await?;
     let client_id = match non_blank(cmd.client_name.as_deref()) {
         None => None,
         Some(name) => {
@@ -244,6 +245,14 @@ pub async fn update_deal(
     if let Some(field) = missing_fields(&stage, |field| is_filled(&view, field)).first() {
         return Err(AppError::RequiredField { field: *field });
     }
+    crate::timeline::service::record_changes(
+        &txn,
+        crate::timeline::Subject::Deal(view.id),
+        actor,
+        changes_between(&before_view, &view),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     let mut responsibles: Vec<UserId> = before.into_iter().collect();
     responsibles.extend(view.responsible.filter(|now| Some(*now) != before));
@@ -354,34 +363,7 @@ async fn history_of(
     db: &impl ConnectionTrait,
     id: DealId,
 ) -> Result<Vec<TransitionView>, AppError> {
-    let rows = transitions::Entity::find()
-        .filter(transitions::Column::DealId.eq(id.0))
-        .order_by_desc(transitions::Column::Id)
-        .all(db)
-        .await?;
-    let people = users::Entity::find().all(db).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| TransitionView {
-            id: row.id,
-            deal_id: DealId(row.deal_id),
-            from_stage: row.from_stage_id.map(crate::pipeline::StageId),
-            to_stage: crate::pipeline::StageId(row.to_stage_id),
-            from_stage_name: row.from_stage_name,
-            to_stage_name: row.to_stage_name,
-            from_department: row.from_department_id.map(DepartmentId),
-            to_department: row.to_department_id.map(DepartmentId),
-            actor: row.actor_user_id.map(UserId),
-            actor_name: row
-                .actor_user_id
-                .and_then(|id| people.iter().find(|u| u.id == id))
-                .map(|u| u.name.clone()),
-            at: row.at,
-            comment: row.comment,
-            is_return: row.is_return,
-            seconds_in_from: row.seconds_in_from,
-        })
-        .collect())
+    crate::transition::service::history_of_deals(db, &[id], None).await
 }
 
 fn ensure_visible(
@@ -578,6 +560,7 @@ pub async fn load_deal_card(
         .collect();
     let conclusions = crate::conclusion::service::conclusions_of(db, id).await?;
     let users = crate::user::service::list_user_names(db).await?;
+    let timeline = crate::timeline::service::deal_timeline(db, id, &history, &conclusions).await?;
     Ok(DealCard {
         deal,
         pipeline,
@@ -588,6 +571,7 @@ pub async fn load_deal_card(
         users,
         conclusions,
         conclusion_departments,
+        timeline,
         now,
     })
 }

@@ -89,6 +89,18 @@ pub async fn list_user_names(db: &impl ConnectionTrait) -> Result<Vec<(UserId, S
         .collect())
 }
 
+/// Every user's name, deactivated ones too: they keep their names on what they did.
+pub async fn all_user_names(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<UserId, String>, AppError> {
+    Ok(users::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (UserId(u.id), u.name))
+        .collect())
+}
+
 /// One user as the UI shows them, active or not.
 pub async fn get_user(db: &impl ConnectionTrait, id: UserId) -> Result<UserView, AppError> {
     let user = users::Entity::find_by_id(id.0)

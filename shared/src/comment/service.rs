@@ -1,0 +1,146 @@
+//! Adding a comment and notifying the colleagues it mentions.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use super::{MAX_TEXT_CHARS, MentionCandidate, NewComment, handle_of, mentioned_handles};
+use crate::access::Actor;
+use crate::error::{AppError, Field, Rule};
+use crate::event::EventSink;
+use crate::notification::NotificationKind;
+use crate::notification::service::{Notice, notify};
+use crate::timeline::Subject;
+use crate::timeline::entity::comments;
+use crate::user::UserId;
+use crate::user::entity::users;
+
+/// Adds a comment to a deal or client the actor may see. Every active colleague it
+/// mentions who may see the record too is notified (and told live, after commit); the
+/// author is not notified of their own mention. Returns who was notified.
+pub async fn add_comment(
+    db: &(impl TransactionTrait + ConnectionTrait),
+    events: &impl EventSink,
+    actor: &Actor,
+    new: NewComment,
+    now: DateTime<Utc>,
+) -> Result<Vec<UserId>, AppError> {
+    ensure_visible(db, actor, new.subject).await?;
+    let text = new.text.trim().to_owned();
+    if text.is_empty() {
+        return Err(AppError::validation(Field::Comment, Rule::Required));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(AppError::validation(
+            Field::Comment,
+            Rule::TooLong {
+                max: MAX_TEXT_CHARS,
+            },
+        ));
+    }
+    let handles = mentioned_handles(&text);
+    let mut mentioned: Vec<UserId> = Vec::new();
+    if !handles.is_empty() {
+        for user in users::Entity::find()
+            .filter(users::Column::Active.eq(true))
+            .order_by_asc(users::Column::Id)
+            .all(db)
+            .await?
+        {
+            let id = UserId(user.id);
+            if handles.contains(&handle_of(&user.email))
+                && Some(id) != actor.user_id
+                && !mentioned.contains(&id)
+                && can_see(db, id, new.subject).await?
+            {
+                mentioned.push(id);
+            }
+        }
+    }
+    let (deal_id, client_id) = match new.subject {
+        Subject::Deal(deal) => (Some(deal.0), None),
+        Subject::Client(client) => (None, Some(client.0)),
+    };
+    let txn = db.begin().await?;
+    let comment = comments::ActiveModel {
+        deal_id: Set(deal_id),
+        client_id: Set(client_id),
+        author_user_id: Set(actor.user_id.map(|u| u.0)),
+        text: Set(text.clone()),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for user in &mentioned {
+        notify(
+            &txn,
+            *user,
+            Notice {
+                kind: NotificationKind::Mention,
+                subject: new.subject,
+                comment_id: Some(comment.id),
+                actor: actor.user_id,
+                text: &text,
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    for user in &mentioned {
+        events.notify(*user);
+    }
+    Ok(mentioned)
+}
+
+/// The colleagues the comment box offers after `@`: active users, by name.
+pub async fn mention_candidates(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<MentionCandidate>, AppError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Active.eq(true))
+        .order_by_asc(users::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| MentionCandidate {
+            id: UserId(u.id),
+            handle: handle_of(&u.email),
+            name: u.name,
+        })
+        .collect())
+}
+
+async fn ensure_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    subject: Subject,
+) -> Result<(), AppError> {
+    match subject {
+        Subject::Deal(deal) => crate::deal::service::get_deal(db, actor, deal)
+            .await
+            .map(drop),
+        Subject::Client(client) => crate::client::service::get_client(db, actor, client)
+            .await
+            .map(drop),
+    }
+}
+
+/// Whether a colleague may see the record (a mention must not leak it to them).
+async fn can_see(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    subject: Subject,
+) -> Result<bool, AppError> {
+    let Some((actor, _)) = crate::user::service::load_actor(db, user).await? else {
+        return Ok(false);
+    };
+    match ensure_visible(db, &actor, subject).await {
+        Ok(()) => Ok(true),
+        Err(AppError::NotFound { .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,44 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::timeline::Subject;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// Someone mentioned the person in a comment.
+    Mention,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NotificationKind> {
+        (text == "mention").then_some(NotificationKind::Mention)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i32,
+    pub kind: NotificationKind,
+    /// Who caused it.
+    pub actor_name: Option<String>,
+    /// What it is about, and its title or name.
+    pub subject: Option<(Subject, String)>,
+    /// An excerpt (of the comment).
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationList {
+    /// Newest first.
+    pub items: Vec<NotificationView>,
+    pub unread: u64,
+}

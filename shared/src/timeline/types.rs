@@ -1,0 +1,93 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::client::ClientId;
+use crate::conclusion::Verdict;
+use crate::deal::DealId;
+use crate::error::Field;
+
+/// What a timeline, a comment or a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    Deal(DealId),
+    Client(ClientId),
+}
+
+/// One changed field, as people read it (names rather than ids, money with its currency).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: Field,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl FieldChange {
+    /// A change when the values differ; `None` otherwise.
+    pub fn between(field: Field, old: Option<String>, new: Option<String>) -> Option<Self> {
+        (old != new).then_some(FieldChange { field, old, new })
+    }
+}
+
+/// The kinds the timeline can be filtered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    Move,
+    Change,
+    Conclusion,
+    Comment,
+}
+
+impl TimelineKind {
+    pub const ALL: [TimelineKind; 4] = [
+        TimelineKind::Move,
+        TimelineKind::Change,
+        TimelineKind::Conclusion,
+        TimelineKind::Comment,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimelineDetail {
+    Move {
+        from: Option<String>,
+        to: String,
+        is_return: bool,
+        comment: String,
+        seconds_in_from: Option<i64>,
+    },
+    Change(FieldChange),
+    Conclusion {
+        department: String,
+        verdict: Verdict,
+        text: String,
+        corrects: bool,
+    },
+    Comment {
+        text: String,
+    },
+}
+
+impl TimelineDetail {
+    pub fn kind(&self) -> TimelineKind {
+        match self {
+            TimelineDetail::Move { .. } => TimelineKind::Move,
+            TimelineDetail::Change(_) => TimelineKind::Change,
+            TimelineDetail::Conclusion { .. } => TimelineKind::Conclusion,
+            TimelineDetail::Comment { .. } => TimelineKind::Comment,
+        }
+    }
+}
+
+/// One event in a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    /// `None` for the system.
+    pub actor_name: Option<String>,
+    /// On a client's timeline, the deal an event happened to.
+    pub deal: Option<(DealId, String)>,
+    pub detail: TimelineDetail,
+}
