@@ -15,6 +15,7 @@ use crate::deal_form::EditDealForm;
 use crate::errors::error_message;
 use crate::i18n::*;
 use crate::local_time::LocalTime;
+use crate::tasks::TasksSection;
 use crate::timeline::Timeline;
 
 #[server(prefix = "/api", endpoint = "load_deal_card", input = server_fn::codec::Json)]
@@ -126,6 +127,7 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                 departments=card.conclusion_departments.clone()
                 reload
             />
+            <TasksSection subject=Subject::Deal(deal.id) tasks=card.tasks.clone() users=card.users.clone() now=card.now reload />
             <div class="deal-grid">
                 <section class="card">
                     <h2>{t!(i18n, deal.time_in_stages)}</h2>

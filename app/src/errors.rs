@@ -40,6 +40,7 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::Company => t_string!(i18n, fields.company).to_string(),
         Field::Client => t_string!(i18n, fields.client).to_string(),
         Field::Kind => t_string!(i18n, fields.kind).to_string(),
+        Field::DueAt => t_string!(i18n, fields.due_at).to_string(),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod local_time;
 pub mod notifications;
 pub mod pages;
 pub mod shell;
+pub mod tasks;
 pub mod timeline;
 pub mod url_query;
 
@@ -113,6 +114,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("analytics/trends") view=analytics::TrendsPage />
                         <Route path=path!("settings/digest") view=digest::DigestSettingsPage />
                         <Route path=path!("notifications") view=notifications::NotificationsPage />
+                        <Route path=path!("tasks") view=tasks::MyTasksPage />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>
                             <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
                             <Route path=path!("users") view=admin::users::UsersPage />

@@ -128,6 +128,7 @@ fn Item(
         NotificationKind::Mention => {
             t_string!(i18n, notifications.mentioned, who = who.clone()).to_string()
         }
+        NotificationKind::TaskDue => t_string!(i18n, notifications.task_due).to_string(),
     };
     let when = notification
         .created_at

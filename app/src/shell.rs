@@ -68,6 +68,10 @@ fn NavLinks(class: &'static str, is_admin: Signal<bool>) -> impl IntoView {
                 <Icon path=CLIENTS_ICON />
                 <span>{t!(i18n, nav.clients)}</span>
             </A>
+            <A href="/tasks">
+                <Icon path=TASKS_ICON />
+                <span>{t!(i18n, nav.tasks)}</span>
+            </A>
             <A href="/analytics">
                 <Icon path=ANALYTICS_ICON />
                 <span>{t!(i18n, nav.analytics)}</span>
@@ -84,6 +88,7 @@ fn NavLinks(class: &'static str, is_admin: Signal<bool>) -> impl IntoView {
 
 const BOARD_ICON: &str = "M4 4h4v16H4zM10 4h4v10h-4zM16 4h4v13h-4z";
 const CLIENTS_ICON: &str = "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 10c0-4 3-6 7-6s7 2 7 6zm15-10a3 3 0 1 0 0-6M18 15c2.5.5 4 2.2 4 6";
+const TASKS_ICON: &str = "M9 11l3 3 8-8M20 12v7a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1h11";
 const ANALYTICS_ICON: &str = "M4 20V10M10 20V4M16 20v-7M22 20H2";
 const ADMIN_ICON: &str = "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm7.4-3a7.4 7.4 0 0 0-.1-1.3l2-1.6-2-3.4-2.4 1a7.5 7.5 0 0 0-2.2-1.3L14.3 3h-4l-.4 2.4a7.5 7.5 0 0 0-2.2 1.3l-2.4-1-2 3.4 2 1.6a7.4 7.4 0 0 0 0 2.6l-2 1.6 2 3.4 2.4-1a7.5 7.5 0 0 0 2.2 1.3l.4 2.4h4l.4-2.4a7.5 7.5 0 0 0 2.2-1.3l2.4 1 2-3.4-2-1.6c.1-.4.1-.9.1-1.3z";
 

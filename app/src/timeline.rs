@@ -34,6 +34,7 @@ fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: Option<TimelineKind>
         Some(TimelineKind::Change) => t_string!(i18n, timeline.changes),
         Some(TimelineKind::Conclusion) => t_string!(i18n, timeline.conclusions),
         Some(TimelineKind::Comment) => t_string!(i18n, timeline.comments),
+        Some(TimelineKind::Task) => t_string!(i18n, timeline.tasks),
     }
     .to_string()
 }
@@ -145,12 +146,31 @@ fn Entry(entry: TimelineEntry) -> impl IntoView {
             <p class="conclusion-text">{text}</p>
         }.into_any(),
         TimelineDetail::Comment { text } => view! { <p class="comment-text">{text}</p> }.into_any(),
+        TimelineDetail::Task { title, due_at, assignee, done } => {
+            let due = due_at.format("%Y-%m-%d %H:%M UTC").to_string();
+            view! {
+                <div class="history-line">
+                    <strong>
+                        {move || if done {
+                            t_string!(i18n, tasks.completed, title = title.clone()).to_string()
+                        } else {
+                            t_string!(i18n, tasks.set, title = title.clone()).to_string()
+                        }}
+                    </strong>
+                </div>
+                <div class="muted small">
+                    {move || t_string!(i18n, tasks.due_at, time = due.clone()).to_string()} " · "
+                    {move || t_string!(i18n, tasks.assigned_to, name = assignee.clone()).to_string()}
+                </div>
+            }.into_any()
+        }
     };
     let kind_class = match kind {
         TimelineKind::Move => "entry-move",
         TimelineKind::Change => "entry-change",
         TimelineKind::Conclusion => "entry-conclusion",
         TimelineKind::Comment => "entry-comment",
+        TimelineKind::Task => "entry-task",
     };
     view! {
         <li class=kind_class class:is-return=is_return>

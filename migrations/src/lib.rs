@@ -11,6 +11,7 @@ mod m20261124_000006_analytics_rollups;
 mod m20261124_000007_conclusions;
 mod m20261124_000008_clients;
 mod m20261124_000009_timeline;
+mod m20261124_000010_tasks;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_conclusions::Migration),
             Box::new(m20261124_000008_clients::Migration),
             Box::new(m20261124_000009_timeline::Migration),
+            Box::new(m20261124_000010_tasks::Migration),
         ]
     }
 }

@@ -146,6 +146,11 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         crate::jobs::digest::Retry::default(),
     )?;
     tokio::spawn(crate::jobs::digest::run(db.clone(), digests, now));
+    tokio::spawn(crate::jobs::reminders::run(
+        db.clone(),
+        state.events.clone(),
+        now,
+    ));
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;

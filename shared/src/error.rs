@@ -44,6 +44,8 @@ pub enum Field {
     Client,
     /// Company or person.
     Kind,
+    /// When a task is due.
+    DueAt,
 }
 
 impl Field {
@@ -80,6 +82,7 @@ impl Field {
             Field::Company => "company",
             Field::Client => "client",
             Field::Kind => "kind",
+            Field::DueAt => "due_at",
         }
     }
 
@@ -138,6 +141,7 @@ pub enum Entity {
     Stage,
     Deal,
     Client,
+    Task,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.

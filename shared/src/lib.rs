@@ -17,6 +17,7 @@ pub mod export;
 pub mod locale;
 pub mod notification;
 pub mod pipeline;
+pub mod task;
 pub mod time_zone;
 pub mod timeline;
 pub mod transition;

@@ -14,6 +14,7 @@ use crate::board::format_money;
 use crate::errors::error_message;
 use crate::i18n::*;
 use crate::local_time::LocalTime;
+use crate::tasks::TasksSection;
 use crate::timeline::Timeline;
 
 #[component]
@@ -169,6 +170,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            <TasksSection subject=Subject::Client(client.id) tasks=page.tasks.clone() users=page.users.clone() now=page.now reload />
             <Timeline entries=page.timeline.clone() subject=Subject::Client(client.id) reload />
         </section>
     }

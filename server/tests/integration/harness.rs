@@ -24,6 +24,8 @@ pub fn t0() -> DateTime<Utc> {
 
 pub struct TestDb {
     pub db: Db,
+    /// Where the database is, to connect again as a restarted server would.
+    pub url: String,
     _dir: Option<tempfile_dir::TempDir>,
 }
 
@@ -64,6 +66,7 @@ impl TestDb {
         Migrator::up(db.writer(), None).await.unwrap();
         TestDb {
             db,
+            url,
             _dir: Some(tempfile_dir::TempDir(dir)),
         }
     }
@@ -77,11 +80,19 @@ impl TestDb {
             .unwrap();
         admin.close().await.unwrap();
         let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap();
-        let db = shared::db::connect(&format!("{base}/{name}"))
-            .await
-            .unwrap();
+        let url = format!("{base}/{name}");
+        let db = shared::db::connect(&url).await.unwrap();
         Migrator::up(db.writer(), None).await.unwrap();
-        TestDb { db, _dir: None }
+        TestDb {
+            db,
+            url,
+            _dir: None,
+        }
+    }
+
+    /// A second set of connections to the same database, as a restarted server opens.
+    pub async fn reconnect(&self) -> Db {
+        shared::db::connect(&self.url).await.unwrap()
     }
 
     pub async fn department(&self, name: &str) -> DepartmentId {

@@ -20,4 +20,5 @@ mod editing;
 mod http;
 mod org;
 mod sessions;
+mod tasks;
 mod timeline;

@@ -25,7 +25,7 @@ use crate::harness::t0;
 
 /// Remembers whose bell was told to ring.
 #[derive(Default)]
-struct Bells(Mutex<Vec<UserId>>);
+pub(crate) struct Bells(pub Mutex<Vec<UserId>>);
 
 impl EventSink for Bells {
     fn publish(&self, _event: DealEvent) {}
@@ -35,7 +35,7 @@ impl EventSink for Bells {
     }
 }
 
-fn comment(subject: Subject, text: &str) -> NewComment {
+pub(crate) fn comment(subject: Subject, text: &str) -> NewComment {
     NewComment {
         subject,
         text: text.to_owned(),

@@ -443,7 +443,9 @@ pub async fn load_client_page(
     let titles: Vec<(DealId, String)> =
         deals_seen.iter().map(|d| (d.id, d.title.clone())).collect();
     let timeline = crate::timeline::service::client_timeline(db, id, &titles).await?;
+    let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Client(id)).await?;
     Ok(ClientPage {
+        tasks,
         client,
         deals: deals_seen,
         timeline,

@@ -202,7 +202,10 @@ pub struct ClientPage {
     /// A company's people.
     pub people: Vec<(ClientId, String)>,
     pub users: Vec<(UserId, String)>,
-    /// The client's field changes and comments and their deals' moves, newest first.
+    /// The client's tasks, open ones first.
+    pub tasks: Vec<crate::task::TaskView>,
+    /// The client's field changes, comments and tasks and their deals' moves, newest
+    /// first.
     pub timeline: Vec<crate::timeline::TimelineEntry>,
     pub now: DateTime<Utc>,
 }

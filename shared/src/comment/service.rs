@@ -14,6 +14,7 @@ use crate::notification::NotificationKind;
 use crate::notification::service::{Notice, notify};
 use crate::timeline::Subject;
 use crate::timeline::entity::comments;
+use crate::timeline::service::{ensure_subject_visible, user_can_see};
 use crate::user::UserId;
 use crate::user::entity::users;
 
@@ -27,7 +28,7 @@ pub async fn add_comment(
     new: NewComment,
     now: DateTime<Utc>,
 ) -> Result<Vec<UserId>, AppError> {
-    ensure_visible(db, actor, new.subject).await?;
+    ensure_subject_visible(db, actor, new.subject).await?;
     let text = new.text.trim().to_owned();
     if text.is_empty() {
         return Err(AppError::validation(Field::Comment, Rule::Required));
@@ -53,7 +54,7 @@ pub async fn add_comment(
             if handles.contains(&handle_of(&user.email))
                 && Some(id) != actor.user_id
                 && !mentioned.contains(&id)
-                && can_see(db, id, new.subject).await?
+                && user_can_see(db, id, new.subject).await?
             {
                 mentioned.push(id);
             }
@@ -80,7 +81,7 @@ pub async fn add_comment(
             *user,
             Notice {
                 kind: NotificationKind::Mention,
-                subject: new.subject,
+                subject: Some(new.subject),
                 comment_id: Some(comment.id),
                 actor: actor.user_id,
                 text: &text,
@@ -112,35 +113,4 @@ pub async fn mention_candidates(
             name: u.name,
         })
         .collect())
-}
-
-async fn ensure_visible(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    subject: Subject,
-) -> Result<(), AppError> {
-    match subject {
-        Subject::Deal(deal) => crate::deal::service::get_deal(db, actor, deal)
-            .await
-            .map(drop),
-        Subject::Client(client) => crate::client::service::get_client(db, actor, client)
-            .await
-            .map(drop),
-    }
-}
-
-/// Whether a colleague may see the record (a mention must not leak it to them).
-async fn can_see(
-    db: &impl ConnectionTrait,
-    user: UserId,
-    subject: Subject,
-) -> Result<bool, AppError> {
-    let Some((actor, _)) = crate::user::service::load_actor(db, user).await? else {
-        return Ok(false);
-    };
-    match ensure_visible(db, &actor, subject).await {
-        Ok(()) => Ok(true),
-        Err(AppError::NotFound { .. }) => Ok(false),
-        Err(other) => Err(other),
-    }
 }

@@ -561,6 +561,7 @@ pub async fn load_deal_card(
     let conclusions = crate::conclusion::service::conclusions_of(db, id).await?;
     let users = crate::user::service::list_user_names(db).await?;
     let timeline = crate::timeline::service::deal_timeline(db, id, &history, &conclusions).await?;
+    let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Deal(id)).await?;
     Ok(DealCard {
         deal,
         pipeline,
@@ -571,6 +572,7 @@ pub async fn load_deal_card(
         users,
         conclusions,
         conclusion_departments,
+        tasks,
         timeline,
         now,
     })

@@ -87,7 +87,9 @@ pub struct DealCard {
     pub conclusions: Vec<crate::conclusion::ConclusionView>,
     /// The departments the viewer may write a conclusion for (their own).
     pub conclusion_departments: Vec<(crate::department::DepartmentId, String)>,
-    /// Transitions, field changes, conclusions and comments, newest first.
+    /// The deal's tasks, open ones first.
+    pub tasks: Vec<crate::task::TaskView>,
+    /// Transitions, field changes, conclusions, comments and tasks, newest first.
     pub timeline: Vec<crate::timeline::TimelineEntry>,
     /// The server's clock when the card was read (the client's local time).
     pub now: DateTime<Utc>,

@@ -24,7 +24,7 @@ const EXCERPT_CHARS: usize = 200;
 /// What a new notification says.
 pub struct Notice<'a> {
     pub kind: NotificationKind,
-    pub subject: Subject,
+    pub subject: Option<Subject>,
     pub comment_id: Option<i32>,
     pub actor: Option<UserId>,
     pub text: &'a str,
@@ -39,8 +39,9 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let (deal_id, client_id) = match notice.subject {
-        Subject::Deal(deal) => (Some(deal.0), None),
-        Subject::Client(client) => (None, Some(client.0)),
+        Some(Subject::Deal(deal)) => (Some(deal.0), None),
+        Some(Subject::Client(client)) => (None, Some(client.0)),
+        None => (None, None),
     };
     let mut excerpt: String = notice.text.chars().take(EXCERPT_CHARS).collect();
     if notice.text.chars().count() > EXCERPT_CHARS {

@@ -8,17 +8,22 @@ use crate::timeline::Subject;
 pub enum NotificationKind {
     /// Someone mentioned the person in a comment.
     Mention,
+    /// One of the person's tasks is due.
+    TaskDue,
 }
 
 impl NotificationKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Mention => "mention",
+            NotificationKind::TaskDue => "task_due",
         }
     }
 
     pub fn parse(text: &str) -> Option<NotificationKind> {
-        (text == "mention").then_some(NotificationKind::Mention)
+        [NotificationKind::Mention, NotificationKind::TaskDue]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 }
 

@@ -175,5 +175,59 @@ async fn own_entries(
         deal: None,
         detail: TimelineDetail::Comment { text: row.text },
     }));
+    for task in crate::task::service::tasks_of(db, subject).await? {
+        let detail = |done| TimelineDetail::Task {
+            title: task.title.clone(),
+            due_at: task.due_at,
+            assignee: task.assignee_name.clone(),
+            done,
+        };
+        entries.push(TimelineEntry {
+            at: task.created_at,
+            actor_name: task.created_by_name.clone(),
+            deal: None,
+            detail: detail(false),
+        });
+        if let Some(done_at) = task.done_at {
+            entries.push(TimelineEntry {
+                at: done_at,
+                actor_name: task.done_by_name.clone(),
+                deal: None,
+                detail: detail(true),
+            });
+        }
+    }
     Ok(entries)
+}
+
+/// `NotFound` unless the actor may see the deal or client.
+pub async fn ensure_subject_visible(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    subject: Subject,
+) -> Result<(), AppError> {
+    match subject {
+        Subject::Deal(deal) => crate::deal::service::get_deal(db, actor, deal)
+            .await
+            .map(drop),
+        Subject::Client(client) => crate::client::service::get_client(db, actor, client)
+            .await
+            .map(drop),
+    }
+}
+
+/// Whether an active colleague may see the record (a mention or a task must not leak it).
+pub async fn user_can_see(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    subject: Subject,
+) -> Result<bool, AppError> {
+    let Some((actor, _)) = crate::user::service::load_actor(db, user).await? else {
+        return Ok(false);
+    };
+    match ensure_subject_visible(db, &actor, subject).await {
+        Ok(()) => Ok(true),
+        Err(AppError::NotFound { .. }) => Ok(false),
+        Err(other) => Err(other),
+    }
 }

@@ -37,14 +37,16 @@ pub enum TimelineKind {
     Change,
     Conclusion,
     Comment,
+    Task,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 4] = [
+    pub const ALL: [TimelineKind; 5] = [
         TimelineKind::Move,
         TimelineKind::Change,
         TimelineKind::Conclusion,
         TimelineKind::Comment,
+        TimelineKind::Task,
     ];
 }
 
@@ -68,6 +70,13 @@ pub enum TimelineDetail {
     Comment {
         text: String,
     },
+    /// A task was set (`done: false`, at its creation) or done (at its completion).
+    Task {
+        title: String,
+        due_at: DateTime<Utc>,
+        assignee: String,
+        done: bool,
+    },
 }
 
 impl TimelineDetail {
@@ -77,6 +86,7 @@ impl TimelineDetail {
             TimelineDetail::Change(_) => TimelineKind::Change,
             TimelineDetail::Conclusion { .. } => TimelineKind::Conclusion,
             TimelineDetail::Comment { .. } => TimelineKind::Comment,
+            TimelineDetail::Task { .. } => TimelineKind::Task,
         }
     }
 }

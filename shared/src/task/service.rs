@@ -1,0 +1,275 @@
+//! Creating tasks, ticking them off, listing them, and sending the due-time reminders.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
+};
+
+use super::entity::tasks;
+use super::{MyTasks, NewTask, TITLE_MAX, TaskId, TaskView};
+use crate::access::Actor;
+use crate::client::ClientId;
+use crate::deal::DealId;
+use crate::error::{AppError, Entity, Field, Rule};
+use crate::event::EventSink;
+use crate::notification::NotificationKind;
+use crate::notification::service::{Notice, notify};
+use crate::timeline::Subject;
+use crate::timeline::service::{ensure_subject_visible, user_can_see};
+use crate::user::{Role, UserId};
+
+/// Done tasks "my tasks" shows.
+const DONE_SHOWN: u64 = 20;
+/// Reminders sent per pass of the job (the rest wait for the next pass).
+const REMINDERS_PER_PASS: u64 = 500;
+
+/// Creates a task. The actor must see the deal or client it is about, and so must the
+/// assignee (an active user; the actor when none is named).
+pub async fn create_task(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewTask,
+    now: DateTime<Utc>,
+) -> Result<TaskView, AppError> {
+    let title = new.title.trim().to_owned();
+    if title.is_empty() {
+        return Err(AppError::validation(Field::Title, Rule::Required));
+    }
+    if title.chars().count() > TITLE_MAX {
+        return Err(AppError::validation(
+            Field::Title,
+            Rule::TooLong { max: TITLE_MAX },
+        ));
+    }
+    let assignee = new
+        .assignee
+        .or(actor.user_id)
+        .ok_or(AppError::validation(Field::Responsible, Rule::Required))?;
+    crate::user::service::ensure_assignable(db, assignee).await?;
+    if let Some(subject) = new.subject {
+        ensure_subject_visible(db, actor, subject).await?;
+        if !user_can_see(db, assignee, subject).await? {
+            return Err(AppError::validation(Field::Responsible, Rule::UnknownValue));
+        }
+    }
+    let (deal_id, client_id) = match new.subject {
+        Some(Subject::Deal(deal)) => (Some(deal.0), None),
+        Some(Subject::Client(client)) => (None, Some(client.0)),
+        None => (None, None),
+    };
+    let row = tasks::ActiveModel {
+        title: Set(title),
+        due_at: Set(new.due_at),
+        assignee_user_id: Set(assignee.0),
+        deal_id: Set(deal_id),
+        client_id: Set(client_id),
+        created_by_user_id: Set(actor.user_id.map(|u| u.0)),
+        created_at: Set(now),
+        done_at: Set(None),
+        done_by_user_id: Set(None),
+        reminded_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    views(db, vec![row]).await?.pop().ok_or(AppError::Internal)
+}
+
+/// Marks a task done (or open again). The assignee, its creator, administrators and
+/// managers may; a task someone cannot touch looks missing.
+pub async fn set_task_done(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: TaskId,
+    done: bool,
+    now: DateTime<Utc>,
+) -> Result<TaskView, AppError> {
+    let task = tasks::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .filter(|t| may_touch(actor, t))
+        .ok_or(AppError::NotFound {
+            entity: Entity::Task,
+        })?;
+    let mut task: tasks::ActiveModel = task.into();
+    task.done_at = Set(done.then_some(now));
+    task.done_by_user_id = Set(actor.user_id.filter(|_| done).map(|u| u.0));
+    let task = task.update(db).await?;
+    views(db, vec![task]).await?.pop().ok_or(AppError::Internal)
+}
+
+fn may_touch(actor: &Actor, task: &tasks::Model) -> bool {
+    matches!(actor.role, Role::Admin | Role::Manager)
+        || actor.user_id.is_some_and(|me| {
+            task.assignee_user_id == me.0 || task.created_by_user_id == Some(me.0)
+        })
+}
+
+/// The actor's open tasks by due time (overdue first) and the last ones done.
+pub async fn my_tasks(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<MyTasks, AppError> {
+    let me = actor.user_id.map(|u| u.0).unwrap_or(-1);
+    let open = tasks::Entity::find()
+        .filter(tasks::Column::AssigneeUserId.eq(me))
+        .filter(tasks::Column::DoneAt.is_null())
+        .order_by_asc(tasks::Column::DueAt)
+        .order_by_asc(tasks::Column::Id)
+        .all(db)
+        .await?;
+    let done = tasks::Entity::find()
+        .filter(tasks::Column::AssigneeUserId.eq(me))
+        .filter(tasks::Column::DoneAt.is_not_null())
+        .order_by_desc(tasks::Column::DoneAt)
+        .limit(DONE_SHOWN)
+        .all(db)
+        .await?;
+    Ok(MyTasks {
+        open: views(db, open).await?,
+        done: views(db, done).await?,
+        users: crate::user::service::list_user_names(db).await?,
+        now,
+    })
+}
+
+/// Every task about a deal or a client, open ones first by due time. The caller has
+/// checked the record is visible.
+pub async fn tasks_of(
+    db: &impl ConnectionTrait,
+    subject: Subject,
+) -> Result<Vec<TaskView>, AppError> {
+    let query = match subject {
+        Subject::Deal(deal) => tasks::Entity::find().filter(tasks::Column::DealId.eq(deal.0)),
+        Subject::Client(client) => {
+            tasks::Entity::find().filter(tasks::Column::ClientId.eq(client.0))
+        }
+    };
+    let mut rows = query.order_by_asc(tasks::Column::DueAt).all(db).await?;
+    rows.sort_by_key(|t| t.done_at.is_some());
+    views(db, rows).await
+}
+
+/// Sends the reminder of every open task due by `now` that has not had one: a
+/// notification to the assignee, and their bell told after commit. Each task is claimed
+/// with a compare-and-set on `reminded_at`, so two servers (or a restart mid-pass) never
+/// send one twice. Returns how many were sent.
+pub async fn send_due_reminders(
+    db: &(impl TransactionTrait + ConnectionTrait),
+    events: &impl EventSink,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let due = tasks::Entity::find()
+        .filter(tasks::Column::RemindedAt.is_null())
+        .filter(tasks::Column::DoneAt.is_null())
+        .filter(tasks::Column::DueAt.lte(now))
+        .order_by_asc(tasks::Column::DueAt)
+        .limit(REMINDERS_PER_PASS)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for task in due {
+        let txn = db.begin().await?;
+        let claimed = tasks::Entity::update_many()
+            .col_expr(tasks::Column::RemindedAt, Expr::value(Some(now)))
+            .filter(tasks::Column::Id.eq(task.id))
+            .filter(tasks::Column::RemindedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected == 1 {
+            let subject = subject_of(&task);
+            notify(
+                &txn,
+                UserId(task.assignee_user_id),
+                Notice {
+                    kind: NotificationKind::TaskDue,
+                    subject,
+                    comment_id: None,
+                    actor: task.created_by_user_id.map(UserId),
+                    text: &task.title,
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            events.notify(UserId(task.assignee_user_id));
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+fn subject_of(task: &tasks::Model) -> Option<Subject> {
+    match (task.deal_id, task.client_id) {
+        (Some(deal), _) => Some(Subject::Deal(DealId(deal))),
+        (None, Some(client)) => Some(Subject::Client(ClientId(client))),
+        (None, None) => None,
+    }
+}
+
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<tasks::Model>,
+) -> Result<Vec<TaskView>, AppError> {
+    let people = crate::user::service::all_user_names(db).await?;
+    let deal_ids: Vec<i32> = rows.iter().filter_map(|t| t.deal_id).collect();
+    let client_ids: Vec<i32> = rows.iter().filter_map(|t| t.client_id).collect();
+    let deal_titles: HashMap<i32, String> = if deal_ids.is_empty() {
+        HashMap::new()
+    } else {
+        crate::deal::entity::deals::Entity::find()
+            .filter(crate::deal::entity::deals::Column::Id.is_in(deal_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d.title))
+            .collect()
+    };
+    let client_names: HashMap<i32, String> = if client_ids.is_empty() {
+        HashMap::new()
+    } else {
+        crate::client::entity::clients::Entity::find()
+            .filter(crate::client::entity::clients::Column::Id.is_in(client_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|t| {
+            let subject = subject_of(&t).map(|subject| {
+                let name = match subject {
+                    Subject::Deal(deal) => deal_titles.get(&deal.0),
+                    Subject::Client(client) => client_names.get(&client.0),
+                };
+                (subject, name.cloned().unwrap_or_default())
+            });
+            TaskView {
+                id: TaskId(t.id),
+                assignee: UserId(t.assignee_user_id),
+                assignee_name: people
+                    .get(&UserId(t.assignee_user_id))
+                    .cloned()
+                    .unwrap_or_default(),
+                created_by_name: t
+                    .created_by_user_id
+                    .and_then(|u| people.get(&UserId(u)).cloned()),
+                title: t.title,
+                due_at: t.due_at,
+                subject,
+                created_at: t.created_at,
+                done_at: t.done_at,
+                done_by_name: t
+                    .done_by_user_id
+                    .and_then(|u| people.get(&UserId(u)).cloned()),
+            }
+        })
+        .collect())
+}
