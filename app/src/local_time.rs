@@ -19,7 +19,9 @@ pub fn LocalTime(time_zone: Option<String>, now: DateTime<Utc>) -> impl IntoView
         view! {
             <span class="local-time" class:quiet=quiet title=title
                 aria-label=move || t_string!(i18n, clients.local_time).to_string()>
-                <span aria-hidden="true">"🕘 "</span>
+                <svg class="clock" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+                    <circle cx="12" cy="12" r="9" /><path d="M12 7v5l3 2" />
+                </svg>
                 {clock.time.clone()} " " <span class="muted">{clock.zone.clone()}</span>
                 {quiet.then(|| view! { " · " <strong>{t!(i18n, clients.quiet)}</strong> })}
             </span>

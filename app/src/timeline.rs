@@ -39,6 +39,15 @@ fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: Option<TimelineKind>
     .to_string()
 }
 
+/// Field names are lower case for use inside sentences; a line starts with a capital.
+fn capitalized(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
 /// The word being typed at the end of `text` if it starts with `@`.
 fn mention_prefix(text: &str) -> Option<String> {
     let last = text.rsplit(char::is_whitespace).next()?;
@@ -69,7 +78,8 @@ pub fn Timeline(
             <h2 id="timeline-title">{t!(i18n, timeline.title)}</h2>
             <CommentBox subject reload />
             <div class="chips timeline-filter" role="group" aria-label=move || t_string!(i18n, timeline.filter).to_string()>
-                {counts.into_iter().map(|(kind, n)| view! {
+                // Only the kinds this record has, so a client page offers no empty filters.
+                {counts.into_iter().filter(|(kind, n)| kind.is_none() || *n > 0).map(|(kind, n)| view! {
                     <button type="button" class="chip" aria-pressed=move || (shown.get() == kind).to_string()
                         on:click=move |_| shown.set(kind)>
                         {move || kind_label(i18n, kind)} " " <span class="count">{n}</span>
@@ -133,7 +143,7 @@ fn Entry(entry: TimelineEntry) -> impl IntoView {
             let new = change.new.unwrap_or_else(|| "—".into());
             view! {
                 <div class="history-line change">
-                    {move || t_string!(i18n, timeline.changed, field = field_label(i18n, field), old = old.clone(), new = new.clone()).to_string()}
+                    {move || capitalized(t_string!(i18n, timeline.changed, field = field_label(i18n, field), old = old.clone(), new = new.clone()).to_string())}
                 </div>
             }.into_any()
         }

@@ -178,9 +178,11 @@ pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> 
                     rng.gen_range(0..100),
                     rng.gen_range(0..100)
                 )),
+                // A namesake is another person: their own address.
                 client_email: Some(format!(
-                    "{}@mail.example",
-                    client.to_lowercase().replace(' ', ".")
+                    "{}.{}@mail.example",
+                    client.to_lowercase().replace(' ', "."),
+                    1001 + n
                 )),
                 amount: Some(Money {
                     amount: rust_decimal::Decimal::new(amount * 100, 2),

@@ -196,13 +196,13 @@ fn ClientTable(
                                         " " <span class="badge badge-soft">{move || kind_label(i18n, kind)}</span>
                                         {row.company_name.clone().map(|c| view! { <div class="muted small">{c}</div> })}
                                     </td>
-                                    <td data-label=move || t_string!(i18n, clients.phones).to_string()>{row.phone.clone().unwrap_or_default()}</td>
-                                    <td data-label=move || t_string!(i18n, clients.emails).to_string()>{row.email.clone().unwrap_or_default()}</td>
-                                    <td data-label=move || t_string!(i18n, clients.tags).to_string()>
+                                    <td class:empty-cell=row.phone.is_none() data-label=move || t_string!(i18n, clients.phones).to_string()>{row.phone.clone().unwrap_or_default()}</td>
+                                    <td class:empty-cell=row.email.is_none() data-label=move || t_string!(i18n, clients.emails).to_string()>{row.email.clone().unwrap_or_default()}</td>
+                                    <td class:empty-cell=row.tags.is_empty() data-label=move || t_string!(i18n, clients.tags).to_string()>
                                         {row.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}
                                     </td>
-                                    <td data-label=move || t_string!(i18n, clients.responsible).to_string()>{row.responsible_name.clone().unwrap_or_default()}</td>
-                                    <td data-label=move || t_string!(i18n, clients.local_time).to_string()>
+                                    <td class:empty-cell=row.responsible_name.is_none() data-label=move || t_string!(i18n, clients.responsible).to_string()>{row.responsible_name.clone().unwrap_or_default()}</td>
+                                    <td class:empty-cell=row.time_zone.is_none() data-label=move || t_string!(i18n, clients.local_time).to_string()>
                                         <LocalTime time_zone=row.time_zone.clone() now />
                                     </td>
                                     <td class="num" data-label=move || t_string!(i18n, clients.deals_count).to_string()>{row.deals}</td>
