@@ -983,6 +983,7 @@ fn NewDealForm(pipeline_id: PipelineId, done: Callback<()>, cancel: Callback<()>
                         client_email: None,
                         amount: money,
                         responsible: None,
+                        client: None,
                     },
                 });
             }

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
 use shared::AppError;
+use shared::client::ClientId;
 use shared::deal::{DealView, Money, NewDeal, UpdateDeal};
 use shared::pipeline::PipelineId;
 use shared::user::UserId;
@@ -23,17 +24,27 @@ pub struct DealFormChoices {
     pub pipelines: Vec<(PipelineId, String)>,
     pub users: Vec<(UserId, String)>,
     pub me: Option<UserId>,
+    /// The existing client a new deal is for, when the form was opened from their page.
+    pub client: Option<(ClientId, String)>,
 }
 
 #[server(prefix = "/api", endpoint = "deal_form_options", input = server_fn::codec::Json)]
-pub async fn deal_form_options() -> Result<DealFormChoices, AppError> {
+pub async fn deal_form_options(client: Option<ClientId>) -> Result<DealFormChoices, AppError> {
     use crate::backend::{db, identity};
-    let me = identity()?.actor.user_id;
+    let actor = identity()?.actor;
     let db = db()?;
+    let client = match client {
+        Some(id) => {
+            let view = shared::client::service::get_client(&db, &actor, id).await?;
+            Some((view.id, view.name))
+        }
+        None => None,
+    };
     Ok(DealFormChoices {
         pipelines: shared::pipeline::service::list_pipelines(&db).await?,
         users: shared::user::service::list_user_names(&db).await?,
-        me,
+        me: actor.user_id,
+        client,
     })
 }
 
@@ -108,7 +119,13 @@ fn blank_to_none(text: String) -> Option<String> {
 
 /// The inputs both forms share.
 #[component]
-fn DealFields(inputs: Inputs, users: Vec<(UserId, String)>) -> impl IntoView {
+fn DealFields(
+    inputs: Inputs,
+    users: Vec<(UserId, String)>,
+    /// An existing client the deal is for: shown instead of the client inputs.
+    #[prop(optional)]
+    linked_client: Option<(ClientId, String)>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let text = |label: Signal<String>,
                 kind: &'static str,
@@ -123,11 +140,21 @@ fn DealFields(inputs: Inputs, users: Vec<(UserId, String)>) -> impl IntoView {
     };
     view! {
         {text(Signal::derive(move || t_string!(i18n, board.deal_title).to_string()), "text", inputs.title, "title")}
-        {text(Signal::derive(move || t_string!(i18n, board.client).to_string()), "text", inputs.client, "client")}
-        <div class="field-row">
-            {text(Signal::derive(move || t_string!(i18n, board.phone).to_string()), "tel", inputs.phone, "phone")}
-            {text(Signal::derive(move || t_string!(i18n, deal.email).to_string()), "email", inputs.email, "email")}
-        </div>
+        {match linked_client {
+            Some((id, name)) => view! {
+                <div class="field">
+                    <span>{t!(i18n, board.client)}</span>
+                    <a class="linked-client" href=format!("/clients/{}", id.0)>{name}</a>
+                </div>
+            }.into_any(),
+            None => view! {
+                {text(Signal::derive(move || t_string!(i18n, board.client).to_string()), "text", inputs.client, "client")}
+                <div class="field-row">
+                    {text(Signal::derive(move || t_string!(i18n, board.phone).to_string()), "tel", inputs.phone, "phone")}
+                    {text(Signal::derive(move || t_string!(i18n, deal.email).to_string()), "email", inputs.email, "email")}
+                </div>
+            }.into_any(),
+        }}
         <div class="field-row">
             <label class="field">
                 <span>{t!(i18n, deal.amount)}</span>
@@ -216,13 +243,18 @@ pub fn EditDealForm(
 #[component]
 pub fn NewDealPage() -> impl IntoView {
     let i18n = use_i18n();
-    let options = Resource::new(|| (), |()| deal_form_options());
     let query = use_query_map();
     let wanted = query
         .get_untracked()
         .get("pipeline")
         .and_then(|p| p.parse().ok())
         .map(PipelineId);
+    let client = query
+        .get_untracked()
+        .get("client")
+        .and_then(|c| c.parse().ok())
+        .map(ClientId);
+    let options = Resource::new(move || client, deal_form_options);
     view! {
         <Title text=move || t_string!(i18n, deal.new_title).to_string() />
         <section class="page deal-page">
@@ -243,6 +275,8 @@ pub fn NewDealPage() -> impl IntoView {
 fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl IntoView {
     let i18n = use_i18n();
     let inputs = Inputs::new(None, options.me);
+    let linked = options.client.clone();
+    let linked_client = options.client.clone();
     let pipeline = RwSignal::new(
         wanted
             .filter(|id| options.pipelines.iter().any(|(p, _)| p == id))
@@ -281,6 +315,7 @@ fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl Int
                         client_email: blank_to_none(inputs.email.get_untracked()),
                         amount,
                         responsible: inputs.responsible.get_untracked(),
+                        client: linked.as_ref().map(|(id, _)| *id),
                     },
                 });
             }
@@ -293,7 +328,10 @@ fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl Int
                     }).collect_view()}
                 </select>
             </label>
-            <DealFields inputs users=options.users />
+            {match linked_client {
+                Some(client) => view! { <DealFields inputs users=options.users linked_client=client /> }.into_any(),
+                None => view! { <DealFields inputs users=options.users /> }.into_any(),
+            }}
             <FormError error />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>{t!(i18n, admin.create)}</button>

@@ -99,4 +99,19 @@ test('the client page lists the client deals across pipelines and the deal card 
   await expect(form).toHaveCount(0);
   await expect(page.locator('.facts')).toContainText('+7 999 111-22-33');
   expect(dealUrl).toMatch(/\/deals\/\d+$/);
+
+  // A new deal from the client page is that client's, not a new client's.
+  const clientUrl = page.url();
+  const clientName = (await page.getByRole('heading', { level: 1 }).textContent())?.replace(/Person|Company/, '').trim() ?? '';
+  await page.getByRole('link', { name: 'New deal' }).click();
+  await expect(page).toHaveURL(/\/deals\/new\?client=\d+$/);
+  await hydrated(page);
+  await expect(page.locator('.linked-client')).toHaveText(clientName);
+  await page.getByLabel('Title', { exact: true }).fill('Car loan for the same client');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page).toHaveURL(/\/deals\/\d+$/);
+  await hydrated(page);
+  await page.locator('.facts a[href^="/clients/"]').click();
+  await expect(page).toHaveURL(clientUrl);
+  await expect(page.locator('.client-deals tbody tr').filter({ hasText: 'Car loan for the same client' })).toHaveCount(1);
 });

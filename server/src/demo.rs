@@ -189,6 +189,7 @@ pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> 
                     currency: "RUB".into(),
                 }),
                 responsible: Some(manager.id),
+                client: None,
             },
             created,
         )

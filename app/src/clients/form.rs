@@ -343,7 +343,7 @@ pub fn ClientForm(
 #[component]
 pub fn NewClientPage() -> impl IntoView {
     let i18n = use_i18n();
-    let options = Resource::new(|| (), |()| crate::deal_form::deal_form_options());
+    let options = Resource::new(|| (), |()| crate::deal_form::deal_form_options(None));
     let navigate = use_navigate();
     let done = Callback::new(move |view: ClientView| {
         navigate(&format!("/clients/{}", view.id.0), Default::default());

@@ -86,6 +86,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                     <LocalTime time_zone=client.time_zone.clone() now=page.now />
                 </div>
                 <div class="head-actions">
+                    <a class="btn btn-small" href=format!("/deals/new?client={}", client.id.0)>{t!(i18n, clients.new_deal)}</a>
                     <button type="button" class="btn btn-small" aria-expanded=move || editing.get().to_string()
                         on:click=move |_| editing.update(|e| *e = !*e)>
                         {t!(i18n, clients.edit)}

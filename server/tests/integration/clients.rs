@@ -500,3 +500,59 @@ async fn the_deal_form_edits_the_primary_contacts_and_keeps_the_others() {
         3
     );
 }
+
+#[tokio::test]
+async fn a_deal_can_be_for_an_existing_client_the_creator_may_see() {
+    let c = Conveyor::new().await;
+    let admin = c.t.actor(&c.admin).await;
+    let courier = c.t.user("courier@bank.ru", Role::Restricted, vec![]).await;
+    let company = create_client(
+        &c.t.db,
+        &admin,
+        new(ClientDraft {
+            kind: ClientKind::Company,
+            ..person("Volga Logistics", "+7 846 300-20-00")
+        }),
+        t0(),
+    )
+    .await
+    .unwrap();
+    let deal = |client| shared::deal::NewDeal {
+        pipeline_id: c.pipeline.id,
+        title: "Fleet leasing".into(),
+        client_name: Some("ignored when a client is named".into()),
+        client_phone: None,
+        client_email: None,
+        amount: None,
+        responsible: None,
+        client: Some(client),
+    };
+    let before = client_count(&c).await;
+    let created = shared::deal::service::create_deal(&c.t.db, &(), &admin, deal(company.id), t0())
+        .await
+        .unwrap();
+    assert_eq!(created.client.as_ref().map(|c| c.id), Some(company.id.0));
+    assert_eq!(client_count(&c).await, before, "no new client");
+    let page = load_client_page(&c.t.db, &admin, company.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(page.deals.len(), 1);
+    // A restricted user cannot attach a deal to a client they cannot see.
+    assert_eq!(
+        shared::deal::service::create_deal(
+            &c.t.db,
+            &(),
+            &c.t.actor(&courier).await,
+            deal(company.id),
+            t0()
+        )
+        .await,
+        Err(AppError::NotFound {
+            entity: shared::error::Entity::Client
+        })
+    );
+    let page = load_client_page(&c.t.db, &admin, company.id, t0())
+        .await
+        .unwrap();
+    assert_eq!(page.deals.len(), 1);
+}

@@ -87,6 +87,7 @@ impl Conveyor {
                     currency: "RUB".into(),
                 }),
                 responsible: Some(responsible.id),
+                client: None,
             },
             t0(),
         )
@@ -232,6 +233,7 @@ async fn required_fields_block_entry() {
             client_email: None,
             amount: None,
             responsible: None,
+            client: None,
         },
         t0(),
     )
@@ -624,6 +626,7 @@ async fn columns_page_by_fifty_with_exact_totals_and_a_vague_search_still_finds_
             client_email: None,
             amount: None,
             responsible: None,
+            client: None,
         },
         t0(),
     )

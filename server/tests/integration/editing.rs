@@ -224,6 +224,7 @@ async fn the_board_filters_by_department_amount_and_creation_day() {
                 client_email: None,
                 amount: Some(rub(amount)),
                 responsible: None,
+                client: None,
             },
             t0() + Duration::days(day) + Duration::hours(23),
         )

@@ -47,8 +47,15 @@ pub async fn create_deal(
     if let Some(user) = responsible {
         crate::user::service::ensure_assignable(&txn, user).await?;
     }
-    let client_id = match non_blank(cmd.client_name.as_deref()) {
-        Some(name) => Some(
+    let client_id = match (cmd.client, non_blank(cmd.client_name.as_deref())) {
+        // An existing client the creator may see (a hidden one looks missing).
+        (Some(client), _) => Some(
+            crate::client::service::get_client(&txn, actor, client)
+                .await?
+                .id
+                .0,
+        ),
+        (None, Some(name)) => Some(
             save_deal_client(
                 &txn,
                 None,
@@ -59,7 +66,7 @@ pub async fn create_deal(
             )
             .await?,
         ),
-        None => None,
+        (None, None) => None,
     };
     let (amount_minor, currency) = match &cmd.amount {
         Some(money) => (Some(to_minor(money)?), money.currency.clone()),

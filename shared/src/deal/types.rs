@@ -58,6 +58,9 @@ pub struct NewDeal {
     pub client_email: Option<String>,
     pub amount: Option<Money>,
     pub responsible: Option<UserId>,
+    /// An existing client (the client fields above are then ignored).
+    #[serde(default)]
+    pub client: Option<crate::client::ClientId>,
 }
 
 /// A request to move a deal to another stage.
