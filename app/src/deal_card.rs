@@ -12,6 +12,7 @@ use shared::timeline::Subject;
 use crate::board::{format_duration, format_money};
 use crate::conclusions::Conclusions;
 use crate::deal_form::EditDealForm;
+use crate::documents::DocumentsSection;
 use crate::errors::error_message;
 use crate::i18n::*;
 use crate::local_time::LocalTime;
@@ -127,6 +128,7 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                 departments=card.conclusion_departments.clone()
                 reload
             />
+            <DocumentsSection subject=Subject::Deal(deal.id) documents=card.documents.clone() />
             <TasksSection subject=Subject::Deal(deal.id) tasks=card.tasks.clone() users=card.users.clone() now=card.now reload />
             <div class="deal-grid">
                 <section class="card">

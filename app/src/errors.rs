@@ -41,6 +41,8 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::Client => t_string!(i18n, fields.client).to_string(),
         Field::Kind => t_string!(i18n, fields.kind).to_string(),
         Field::DueAt => t_string!(i18n, fields.due_at).to_string(),
+        Field::File => t_string!(i18n, fields.file).to_string(),
+        Field::Category => t_string!(i18n, fields.category).to_string(),
     }
 }
 
@@ -112,6 +114,12 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
         AppError::PossibleDuplicate { .. } => {
             t_string!(i18n, errors.possible_duplicate).to_string()
         }
+        AppError::TooLarge { max_bytes } => t_string!(
+            i18n,
+            errors.too_large,
+            megabytes = max_bytes / (1024 * 1024)
+        )
+        .to_string(),
         AppError::CrossOrigin => t_string!(i18n, errors.cross_origin).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
         AppError::Malformed { .. } => t_string!(i18n, errors.malformed).to_string(),

@@ -20,6 +20,7 @@ pub mod conclusions;
 pub mod deal_card;
 pub mod deal_form;
 pub mod digest;
+pub mod documents;
 pub mod errors;
 pub mod live;
 pub mod local_time;

@@ -35,6 +35,7 @@ fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: Option<TimelineKind>
         Some(TimelineKind::Conclusion) => t_string!(i18n, timeline.conclusions),
         Some(TimelineKind::Comment) => t_string!(i18n, timeline.comments),
         Some(TimelineKind::Task) => t_string!(i18n, timeline.tasks),
+        Some(TimelineKind::Document) => t_string!(i18n, timeline.documents),
     }
     .to_string()
 }
@@ -156,6 +157,12 @@ fn Entry(entry: TimelineEntry) -> impl IntoView {
             <p class="conclusion-text">{text}</p>
         }.into_any(),
         TimelineDetail::Comment { text } => view! { <p class="comment-text">{text}</p> }.into_any(),
+        TimelineDetail::Document { name, file_name, version } => view! {
+            <div class="history-line">
+                <strong>{move || t_string!(i18n, documents.uploaded, name = name.clone(), version = version).to_string()}</strong>
+            </div>
+            <div class="muted small">{file_name}</div>
+        }.into_any(),
         TimelineDetail::Task { title, due_at, assignee, done } => {
             let due = due_at.format("%Y-%m-%d %H:%M UTC").to_string();
             view! {
@@ -181,6 +188,7 @@ fn Entry(entry: TimelineEntry) -> impl IntoView {
         TimelineKind::Conclusion => "entry-conclusion",
         TimelineKind::Comment => "entry-comment",
         TimelineKind::Task => "entry-task",
+        TimelineKind::Document => "entry-document",
     };
     view! {
         <li class=kind_class class:is-return=is_return>

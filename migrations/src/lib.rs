@@ -12,6 +12,7 @@ mod m20261124_000007_conclusions;
 mod m20261124_000008_clients;
 mod m20261124_000009_timeline;
 mod m20261124_000010_tasks;
+mod m20261124_000011_documents;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_clients::Migration),
             Box::new(m20261124_000009_timeline::Migration),
             Box::new(m20261124_000010_tasks::Migration),
+            Box::new(m20261124_000011_documents::Migration),
         ]
     }
 }

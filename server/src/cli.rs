@@ -139,6 +139,7 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         db: db.clone(),
         config: Arc::new(config.clone()),
         events: crate::events::EventBus::default(),
+        files: crate::files::Files::from_config(&config)?,
     };
     tokio::spawn(sweep_expired_sessions(db.clone()));
     let digests = crate::jobs::digest::Digests::new(

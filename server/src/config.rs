@@ -38,6 +38,9 @@ pub struct Config {
     pub smtp_password: Option<String>,
     /// The digests' sender, e.g. `Konveyer <crm@example.com>`.
     pub smtp_from: String,
+    /// The largest file an upload may carry, in megabytes; larger ones are refused with
+    /// 413 and nothing is stored.
+    pub upload_limit_mb: u64,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             smtp_username: None,
             smtp_password: None,
             smtp_from: "Konveyer <konveyer@localhost>".to_owned(),
+            upload_limit_mb: 25,
         }
     }
 }

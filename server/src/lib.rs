@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod health;
 pub mod identity;
 pub mod jobs;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub events: events::EventBus,
+    /// Where documents' bytes are kept, and the upload limit.
+    pub files: files::Files,
 }
 
 /// Builds the whole HTTP application: pages, server functions, health, middleware.
@@ -62,6 +65,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
+        .merge(files::routes(&state.files))
         .leptos_routes_with_context(
             &state,
             routes,

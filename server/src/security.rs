@@ -22,14 +22,19 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&csp) {
+    // A route with a stricter policy of its own (served files) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&csp)
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::X_FRAME_OPTIONS) {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),

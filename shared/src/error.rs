@@ -46,6 +46,10 @@ pub enum Field {
     Kind,
     /// When a task is due.
     DueAt,
+    /// An uploaded file.
+    File,
+    /// A document's category.
+    Category,
 }
 
 impl Field {
@@ -83,6 +87,8 @@ impl Field {
             Field::Client => "client",
             Field::Kind => "kind",
             Field::DueAt => "due_at",
+            Field::File => "file",
+            Field::Category => "category",
         }
     }
 
@@ -142,6 +148,7 @@ pub enum Entity {
     Deal,
     Client,
     Task,
+    Document,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.
@@ -178,6 +185,9 @@ pub enum AppError {
     PossibleDuplicate {
         matches: Vec<crate::client::ClientMatch>,
     },
+    /// An uploaded file is over the size limit; nothing was stored.
+    #[error("The file is larger than {max_bytes} bytes.")]
+    TooLarge { max_bytes: u64 },
     #[error("Check the {field:?} field: {rule:?}.")]
     Validation { field: Field, rule: Rule },
     #[error("The request came from another site and was refused.")]
@@ -206,6 +216,7 @@ impl AppError {
             AppError::RequiredField { .. } => "deal.required_field",
             AppError::StageNotEmpty { .. } => "pipeline.stage_not_empty",
             AppError::PossibleDuplicate { .. } => "client.possible_duplicate",
+            AppError::TooLarge { .. } => "upload.too_large",
             AppError::Validation { .. } => "validation.failed",
             AppError::CrossOrigin => "request.cross_origin",
             AppError::Internal => "internal",
@@ -225,6 +236,7 @@ impl AppError {
             | AppError::Conflict { .. }
             | AppError::StageNotEmpty { .. }
             | AppError::PossibleDuplicate { .. } => 409,
+            AppError::TooLarge { .. } => 413,
             AppError::RequiredField { .. } => 422,
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,

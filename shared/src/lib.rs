@@ -11,6 +11,7 @@ pub mod conclusion;
 pub mod deal;
 pub mod department;
 pub mod digest;
+pub mod document;
 pub mod error;
 pub mod event;
 pub mod export;

@@ -11,6 +11,7 @@ use shared::timeline::Subject;
 use super::form::ClientForm;
 use super::{kind_label, load_client_page};
 use crate::board::format_money;
+use crate::documents::DocumentsSection;
 use crate::errors::error_message;
 use crate::i18n::*;
 use crate::local_time::LocalTime;
@@ -171,6 +172,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
+            <DocumentsSection subject=Subject::Client(client.id) documents=page.documents.clone() />
             <TasksSection subject=Subject::Client(client.id) tasks=page.tasks.clone() users=page.users.clone() now=page.now reload />
             <Timeline entries=page.timeline.clone() subject=Subject::Client(client.id) reload />
         </section>

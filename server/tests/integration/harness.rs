@@ -150,16 +150,26 @@ impl TestDb {
     }
 
     /// The application publishing on `events`, so a test can watch or feed the live stream.
-    pub fn app_with_bus(&self, config: Config, events: server::events::EventBus) -> axum::Router {
+    pub fn app_with_bus(
+        &self,
+        mut config: Config,
+        events: server::events::EventBus,
+    ) -> axum::Router {
+        // Uploaded files go to a folder of this test's own, never the working tree.
+        if config.data_dir == Config::default().data_dir {
+            config.data_dir = std::env::temp_dir().join(unique_name());
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name("konveyer")
             .site_root("target/site")
             .build();
+        let files = server::files::Files::from_config(&config).unwrap();
         server::build_router(AppState {
             leptos_options,
             db: self.db.clone(),
             config: Arc::new(config),
             events,
+            files,
         })
     }
 }

@@ -11,13 +11,13 @@ use tower::ServiceExt;
 
 use crate::harness::{PASSWORD, TestDb, t0};
 
-const HOST: &str = "127.0.0.1:3000";
-const ORIGIN: &str = "http://127.0.0.1:3000";
+pub(crate) const HOST: &str = "127.0.0.1:3000";
+pub(crate) const ORIGIN: &str = "http://127.0.0.1:3000";
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl Reply {
@@ -30,18 +30,18 @@ impl Reply {
             .map(str::to_owned)
     }
 
-    fn location(&self) -> Option<&str> {
+    pub(crate) fn location(&self) -> Option<&str> {
         self.headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
     }
 
-    fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
     }
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Reply {
+pub(crate) async fn send(app: &Router, request: Request<Body>) -> Reply {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -53,7 +53,7 @@ async fn send(app: &Router, request: Request<Body>) -> Reply {
     }
 }
 
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+pub(crate) fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut request = Request::get(path).header(header::HOST, HOST);
     if let Some(cookie) = cookie {
         request = request.header(header::COOKIE, cookie);
@@ -85,7 +85,7 @@ fn cookie_pair(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
-async fn signed_in(app: &Router, email: &str) -> String {
+pub(crate) async fn signed_in(app: &Router, email: &str) -> String {
     let reply = sign_in(app, email, PASSWORD, None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     cookie_pair(&reply.session_cookie().expect("a session cookie"))

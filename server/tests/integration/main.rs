@@ -16,6 +16,7 @@ mod clients;
 mod conclusions;
 mod conveyor;
 mod digest;
+mod documents;
 mod editing;
 mod http;
 mod org;

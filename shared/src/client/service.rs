@@ -444,7 +444,10 @@ pub async fn load_client_page(
         deals_seen.iter().map(|d| (d.id, d.title.clone())).collect();
     let timeline = crate::timeline::service::client_timeline(db, id, &titles).await?;
     let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Client(id)).await?;
+    let documents =
+        crate::document::service::documents_of(db, crate::timeline::Subject::Client(id)).await?;
     Ok(ClientPage {
+        documents,
         tasks,
         client,
         deals: deals_seen,

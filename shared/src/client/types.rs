@@ -202,6 +202,8 @@ pub struct ClientPage {
     /// A company's people.
     pub people: Vec<(ClientId, String)>,
     pub users: Vec<(UserId, String)>,
+    /// The client's documents, newest first.
+    pub documents: Vec<crate::document::DocumentView>,
     /// The client's tasks, open ones first.
     pub tasks: Vec<crate::task::TaskView>,
     /// The client's field changes, comments and tasks and their deals' moves, newest

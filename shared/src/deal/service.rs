@@ -569,6 +569,8 @@ pub async fn load_deal_card(
     let users = crate::user::service::list_user_names(db).await?;
     let timeline = crate::timeline::service::deal_timeline(db, id, &history, &conclusions).await?;
     let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Deal(id)).await?;
+    let documents =
+        crate::document::service::documents_of(db, crate::timeline::Subject::Deal(id)).await?;
     Ok(DealCard {
         deal,
         pipeline,
@@ -580,6 +582,7 @@ pub async fn load_deal_card(
         conclusions,
         conclusion_departments,
         tasks,
+        documents,
         timeline,
         now,
     })

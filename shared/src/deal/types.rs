@@ -90,6 +90,8 @@ pub struct DealCard {
     pub conclusions: Vec<crate::conclusion::ConclusionView>,
     /// The departments the viewer may write a conclusion for (their own).
     pub conclusion_departments: Vec<(crate::department::DepartmentId, String)>,
+    /// The deal's documents, newest first.
+    pub documents: Vec<crate::document::DocumentView>,
     /// The deal's tasks, open ones first.
     pub tasks: Vec<crate::task::TaskView>,
     /// Transitions, field changes, conclusions, comments and tasks, newest first.

@@ -10,8 +10,6 @@ use sea_orm::{
 use super::entity::notifications;
 use super::{NotificationKind, NotificationList, NotificationView};
 use crate::access::Actor;
-use crate::client::ClientId;
-use crate::deal::DealId;
 use crate::error::AppError;
 use crate::timeline::Subject;
 use crate::user::UserId;
@@ -82,36 +80,17 @@ pub async fn list_notifications(
         .all(db)
         .await?;
     let people = crate::user::service::all_user_names(db).await?;
-    let deal_ids: Vec<i32> = rows.iter().filter_map(|r| r.deal_id).collect();
-    let client_ids: Vec<i32> = rows.iter().filter_map(|r| r.client_id).collect();
-    let deal_titles: std::collections::HashMap<i32, String> =
-        crate::deal::entity::deals::Entity::find()
-            .filter(crate::deal::entity::deals::Column::Id.is_in(deal_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.title))
-            .collect();
-    let client_names: std::collections::HashMap<i32, String> =
-        crate::client::entity::clients::Entity::find()
-            .filter(crate::client::entity::clients::Column::Id.is_in(client_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect();
+    let names = crate::timeline::service::subject_names(
+        db,
+        rows.iter()
+            .filter_map(|r| Subject::from_ids(r.deal_id, r.client_id)),
+    )
+    .await?;
     let items = rows
         .into_iter()
         .filter_map(|row| {
-            let subject = match (row.deal_id, row.client_id) {
-                (Some(deal), _) => deal_titles
-                    .get(&deal)
-                    .map(|title| (Subject::Deal(DealId(deal)), title.clone())),
-                (None, Some(client)) => client_names
-                    .get(&client)
-                    .map(|name| (Subject::Client(ClientId(client)), name.clone())),
-                (None, None) => None,
-            };
+            let subject = Subject::from_ids(row.deal_id, row.client_id)
+                .and_then(|s| names.get(&s).map(|name| (s, name.clone())));
             Some(NotificationView {
                 id: row.id,
                 kind: NotificationKind::parse(&row.kind)?,

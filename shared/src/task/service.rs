@@ -1,7 +1,5 @@
 //! Creating tasks, ticking them off, listing them, and sending the due-time reminders.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -12,8 +10,6 @@ use sea_orm::{
 use super::entity::tasks;
 use super::{MyTasks, NewTask, TITLE_MAX, TaskId, TaskView};
 use crate::access::Actor;
-use crate::client::ClientId;
-use crate::deal::DealId;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::EventSink;
 use crate::notification::NotificationKind;
@@ -205,11 +201,7 @@ pub async fn send_due_reminders(
 }
 
 fn subject_of(task: &tasks::Model) -> Option<Subject> {
-    match (task.deal_id, task.client_id) {
-        (Some(deal), _) => Some(Subject::Deal(DealId(deal))),
-        (None, Some(client)) => Some(Subject::Client(ClientId(client))),
-        (None, None) => None,
-    }
+    Subject::from_ids(task.deal_id, task.client_id)
 }
 
 async fn views(
@@ -217,40 +209,13 @@ async fn views(
     rows: Vec<tasks::Model>,
 ) -> Result<Vec<TaskView>, AppError> {
     let people = crate::user::service::all_user_names(db).await?;
-    let deal_ids: Vec<i32> = rows.iter().filter_map(|t| t.deal_id).collect();
-    let client_ids: Vec<i32> = rows.iter().filter_map(|t| t.client_id).collect();
-    let deal_titles: HashMap<i32, String> = if deal_ids.is_empty() {
-        HashMap::new()
-    } else {
-        crate::deal::entity::deals::Entity::find()
-            .filter(crate::deal::entity::deals::Column::Id.is_in(deal_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, d.title))
-            .collect()
-    };
-    let client_names: HashMap<i32, String> = if client_ids.is_empty() {
-        HashMap::new()
-    } else {
-        crate::client::entity::clients::Entity::find()
-            .filter(crate::client::entity::clients::Column::Id.is_in(client_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.name))
-            .collect()
-    };
+    let names =
+        crate::timeline::service::subject_names(db, rows.iter().filter_map(subject_of)).await?;
     Ok(rows
         .into_iter()
         .map(|t| {
-            let subject = subject_of(&t).map(|subject| {
-                let name = match subject {
-                    Subject::Deal(deal) => deal_titles.get(&deal.0),
-                    Subject::Client(client) => client_names.get(&client.0),
-                };
-                (subject, name.cloned().unwrap_or_default())
-            });
+            let subject = subject_of(&t)
+                .map(|subject| (subject, names.get(&subject).cloned().unwrap_or_default()));
             TaskView {
                 id: TaskId(t.id),
                 assignee: UserId(t.assignee_user_id),

@@ -175,6 +175,18 @@ async fn own_entries(
         deal: None,
         detail: TimelineDetail::Comment { text: row.text },
     }));
+    for (name, version) in crate::document::service::uploads_of(db, subject).await? {
+        entries.push(TimelineEntry {
+            at: version.uploaded_at,
+            actor_name: version.uploaded_by_name,
+            deal: None,
+            detail: TimelineDetail::Document {
+                name,
+                file_name: version.file_name,
+                version: version.number,
+            },
+        });
+    }
     for task in crate::task::service::tasks_of(db, subject).await? {
         let detail = |done| TimelineDetail::Task {
             title: task.title.clone(),
@@ -198,6 +210,46 @@ async fn own_entries(
         }
     }
     Ok(entries)
+}
+
+/// The title of each deal and the name of each client among `subjects`, read in two
+/// queries, for lists that point at them (notifications, tasks).
+pub async fn subject_names(
+    db: &impl ConnectionTrait,
+    subjects: impl IntoIterator<Item = Subject>,
+) -> Result<HashMap<Subject, String>, AppError> {
+    use crate::client::entity::clients;
+    use crate::deal::entity::deals;
+    let (mut deal_ids, mut client_ids) = (Vec::new(), Vec::new());
+    for subject in subjects {
+        match subject {
+            Subject::Deal(deal) => deal_ids.push(deal.0),
+            Subject::Client(client) => client_ids.push(client.0),
+        }
+    }
+    let mut names = HashMap::new();
+    if !deal_ids.is_empty() {
+        for deal in deals::Entity::find()
+            .filter(deals::Column::Id.is_in(deal_ids))
+            .all(db)
+            .await?
+        {
+            names.insert(Subject::Deal(DealId(deal.id)), deal.title);
+        }
+    }
+    if !client_ids.is_empty() {
+        for client in clients::Entity::find()
+            .filter(clients::Column::Id.is_in(client_ids))
+            .all(db)
+            .await?
+        {
+            names.insert(
+                Subject::Client(crate::client::ClientId(client.id)),
+                client.name,
+            );
+        }
+    }
+    Ok(names)
 }
 
 /// `NotFound` unless the actor may see the deal or client.

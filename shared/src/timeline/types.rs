@@ -14,6 +14,17 @@ pub enum Subject {
     Client(ClientId),
 }
 
+impl Subject {
+    /// The subject of a row that points at a deal or a client (a deal wins if both).
+    pub fn from_ids(deal: Option<i32>, client: Option<i32>) -> Option<Subject> {
+        match (deal, client) {
+            (Some(deal), _) => Some(Subject::Deal(DealId(deal))),
+            (None, Some(client)) => Some(Subject::Client(ClientId(client))),
+            (None, None) => None,
+        }
+    }
+}
+
 /// One changed field, as people read it (names rather than ids, money with its currency).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
@@ -38,15 +49,17 @@ pub enum TimelineKind {
     Conclusion,
     Comment,
     Task,
+    Document,
 }
 
 impl TimelineKind {
-    pub const ALL: [TimelineKind; 5] = [
+    pub const ALL: [TimelineKind; 6] = [
         TimelineKind::Move,
         TimelineKind::Change,
         TimelineKind::Conclusion,
         TimelineKind::Comment,
         TimelineKind::Task,
+        TimelineKind::Document,
     ];
 }
 
@@ -70,6 +83,12 @@ pub enum TimelineDetail {
     Comment {
         text: String,
     },
+    /// A file was uploaded: a new document (version 1) or a new version of one.
+    Document {
+        name: String,
+        file_name: String,
+        version: i32,
+    },
     /// A task was set (`done: false`, at its creation) or done (at its completion).
     Task {
         title: String,
@@ -87,6 +106,7 @@ impl TimelineDetail {
             TimelineDetail::Conclusion { .. } => TimelineKind::Conclusion,
             TimelineDetail::Comment { .. } => TimelineKind::Comment,
             TimelineDetail::Task { .. } => TimelineKind::Task,
+            TimelineDetail::Document { .. } => TimelineKind::Document,
         }
     }
 }

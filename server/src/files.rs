@@ -1,0 +1,355 @@
+//! Documents' bytes: `POST /api/documents` (multipart: `subject` as `deal:12` or
+//! `client:3`, `category`, optionally `document` for a new version, one or more `file`
+//! fields) and `GET /files/{version}` (download; `?inline=1` previews images and PDFs).
+//!
+//! An upload is read whole and checked before anything is stored: a file over the limit
+//! is 413, a record the caller cannot see 404, and nothing is written. The bytes go to the
+//! object store under random keys, then the rows are recorded in one transaction; if that
+//! fails the stored bytes are deleted again. A browser's form post is answered with a
+//! redirect back to the record (with `?upload_error=` on failure); API clients get JSON.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use rand::RngCore;
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use shared::AppError;
+use shared::document::service::{StoredFile, UploadTarget, check_upload, record_upload};
+use shared::document::{DocumentId, Preview, safe_file_name, sniff};
+use shared::timeline::Subject;
+
+use crate::AppState;
+use crate::config::Config;
+use crate::error::ApiError;
+use app::backend::Identity;
+
+/// Files an upload may carry at most.
+const FILES_PER_UPLOAD: usize = 10;
+
+/// The object store and the size limit, shared by the routes.
+#[derive(Clone)]
+pub struct Files {
+    pub store: Arc<dyn ObjectStore>,
+    pub limit_bytes: u64,
+}
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Files")
+            .field("limit_bytes", &self.limit_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Files {
+    /// A folder `files` under the data directory (created when missing).
+    pub fn from_config(config: &Config) -> anyhow::Result<Files> {
+        let root = config.data_dir.join("files");
+        std::fs::create_dir_all(&root)?;
+        Ok(Files {
+            store: Arc::new(LocalFileSystem::new_with_prefix(&root)?),
+            limit_bytes: config.upload_limit_mb * 1024 * 1024,
+        })
+    }
+}
+
+pub fn routes(files: &Files) -> axum::Router<AppState> {
+    // The body may hold every file at the limit plus the form's small fields.
+    let body_limit = usize::try_from(files.limit_bytes)
+        .unwrap_or(usize::MAX / 2)
+        .saturating_mul(FILES_PER_UPLOAD)
+        .saturating_add(1024 * 1024);
+    axum::Router::new()
+        .route(
+            "/api/documents",
+            post(upload).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/files/{version}", get(download))
+}
+
+fn parse_subject(text: &str) -> Option<Subject> {
+    let (kind, id) = text.split_once(':')?;
+    let id: i32 = id.parse().ok()?;
+    match kind {
+        "deal" => Some(Subject::Deal(shared::deal::DealId(id))),
+        "client" => Some(Subject::Client(shared::client::ClientId(id))),
+        _ => None,
+    }
+}
+
+fn page_of(subject: Subject) -> String {
+    match subject {
+        Subject::Deal(deal) => format!("/deals/{}", deal.0),
+        Subject::Client(client) => format!("/clients/{}", client.0),
+    }
+}
+
+/// A browser navigating (a plain form post) gets redirects; everything else JSON.
+fn is_navigation(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-mode")
+        .is_some_and(|mode| mode.as_bytes() == b"navigate")
+}
+
+struct Received {
+    category: String,
+    document: Option<DocumentId>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+/// Reads the form; `subject` is set as soon as its field has been read, so even a failed
+/// upload knows which page to send a browser back to.
+async fn read_form(
+    mut form: Multipart,
+    limit: u64,
+    subject: &mut Option<Subject>,
+) -> Result<Received, AppError> {
+    let malformed = |err: axum::extract::multipart::MultipartError| {
+        if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge { max_bytes: limit }
+        } else {
+            AppError::Malformed {
+                message: err.body_text(),
+            }
+        }
+    };
+    let mut received = Received {
+        category: "other".to_owned(),
+        document: None,
+        files: Vec::new(),
+    };
+    while let Some(mut field) = form.next_field().await.map_err(malformed)? {
+        let field_name = field.name().unwrap_or_default().to_owned();
+        match field_name.as_str() {
+            "file" => {
+                let name = safe_file_name(field.file_name().unwrap_or_default());
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(malformed)? {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() as u64 > limit {
+                        return Err(AppError::TooLarge { max_bytes: limit });
+                    }
+                }
+                // A form with no file chosen still sends one empty part.
+                if !bytes.is_empty() {
+                    received.files.push((name, bytes));
+                }
+                if received.files.len() > FILES_PER_UPLOAD {
+                    return Err(AppError::validation(
+                        shared::Field::File,
+                        shared::Rule::TooMany {
+                            max: FILES_PER_UPLOAD,
+                        },
+                    ));
+                }
+            }
+            other => {
+                let key = other.to_owned();
+                let text = field.text().await.map_err(malformed)?;
+                match key.as_str() {
+                    "subject" => *subject = parse_subject(&text),
+                    "category" => received.category = text,
+                    "document" => {
+                        received.document = text.parse().ok().map(DocumentId);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(received)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    identity: Option<Extension<Identity>>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let navigation = is_navigation(&headers);
+    let Some(Extension(identity)) = identity else {
+        return ApiError(AppError::Unauthenticated).into_response();
+    };
+    let files = &state.files;
+    let mut subject = None;
+    let result = match read_form(form, files.limit_bytes, &mut subject).await {
+        Ok(received) => store_and_record(&state, &identity, subject, received).await,
+        Err(err) => Err(err),
+    };
+    match (result, navigation, subject) {
+        (Ok(_), true, Some(subject)) => {
+            Redirect::to(&format!("{}#documents", page_of(subject))).into_response()
+        }
+        (Ok(ids), _, _) => (
+            StatusCode::CREATED,
+            axum::Json(ids.iter().map(|d| d.0).collect::<Vec<_>>()),
+        )
+            .into_response(),
+        (Err(err), true, Some(subject)) => Redirect::to(&format!(
+            "{}?upload_error={}#documents",
+            page_of(subject),
+            err.code()
+        ))
+        .into_response(),
+        (Err(err), _, _) => ApiError(err).into_response(),
+    }
+}
+
+async fn store_and_record(
+    state: &AppState,
+    identity: &Identity,
+    subject: Option<Subject>,
+    received: Received,
+) -> Result<Vec<DocumentId>, AppError> {
+    let subject = subject.ok_or(AppError::validation(
+        shared::Field::Client,
+        shared::Rule::Required,
+    ))?;
+    let target = UploadTarget {
+        subject,
+        category: received.category,
+        document: received.document,
+    };
+    check_upload(&state.db, &identity.actor, &target, received.files.len()).await?;
+    let mut stored: Vec<StoredFile> = Vec::new();
+    for (file_name, bytes) in received.files {
+        let mut key = [0_u8; 16];
+        rand::thread_rng().fill_bytes(&mut key);
+        let storage_key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let (content_type, _) = sniff(&bytes);
+        let size_bytes = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        if let Err(err) = state
+            .files
+            .store
+            .put(&StorePath::from(storage_key.as_str()), bytes.into())
+            .await
+        {
+            tracing::error!(error = %err, "could not store an uploaded file");
+            remove(&state.files, &stored).await;
+            return Err(AppError::Internal);
+        }
+        stored.push(StoredFile {
+            storage_key,
+            file_name,
+            content_type,
+            size_bytes,
+        });
+    }
+    let recorded = async {
+        let txn = state.db.begin().await?;
+        check_upload(&txn, &identity.actor, &target, stored.len()).await?;
+        let ids = record_upload(
+            &txn,
+            &identity.actor,
+            &target,
+            stored.clone(),
+            app::backend::now(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, AppError>(ids)
+    }
+    .await;
+    if recorded.is_err() {
+        remove(&state.files, &stored).await;
+    }
+    recorded
+}
+
+/// Deletes stored bytes whose rows were not written, so no file is orphaned.
+async fn remove(files: &Files, stored: &[StoredFile]) {
+    for file in stored {
+        if let Err(err) = files
+            .store
+            .delete(&StorePath::from(file.storage_key.as_str()))
+            .await
+        {
+            tracing::warn!(error = %err, key = %file.storage_key, "could not delete an unrecorded upload");
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DownloadQuery {
+    #[serde(default)]
+    inline: Option<String>,
+}
+
+/// Serves a version to someone who may see its record. Only images and PDFs recognised
+/// from their content are ever shown inline; everything else is an attachment. The
+/// response carries its own locked-down policy so a file can never run script in our
+/// origin.
+async fn download(
+    State(state): State<AppState>,
+    identity: Option<Extension<Identity>>,
+    Path(version): Path<i32>,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
+    let Some(Extension(identity)) = identity else {
+        return ApiError(AppError::Unauthenticated).into_response();
+    };
+    let (view, key) =
+        match shared::document::service::version_for_download(&state.db, &identity.actor, version)
+            .await
+        {
+            Ok(found) => found,
+            Err(err) => return ApiError(err).into_response(),
+        };
+    let bytes = match state.files.store.get(&StorePath::from(key.as_str())).await {
+        Ok(found) => match found.bytes().await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::error!(error = %err, "could not read a stored file");
+                return ApiError(AppError::Internal).into_response();
+            }
+        },
+        Err(err) => {
+            tracing::error!(error = %err, "a recorded file is missing from the store");
+            return ApiError(AppError::Internal).into_response();
+        }
+    };
+    let inline = query.inline.is_some() && view.preview != Preview::None;
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        app::url_query::percent_encode(&view.file_name)
+    );
+    // Images are sandboxed outright; Chrome's PDF viewer refuses a sandboxed document, so
+    // a PDF (recognised as one from its bytes) gets the same policy without `sandbox`.
+    let policy = match view.preview {
+        Preview::Pdf => "default-src 'none'; object-src 'self'; frame-ancestors 'self'",
+        _ => {
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+        }
+    };
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    let content_type = if inline {
+        view.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    for (name, value) in [
+        (header::CONTENT_TYPE, content_type),
+        (header::CONTENT_SECURITY_POLICY, policy),
+        (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+        (header::CACHE_CONTROL, "private, no-store"),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
