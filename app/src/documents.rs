@@ -164,7 +164,7 @@ fn Document(document: DocumentView, subject: Subject) -> impl IntoView {
                         let number = v.number;
                         view! {
                         <li>
-                            <a href=format!("/files/{}", v.id)>{move || t_string!(i18n, documents.version, number = number).to_string()} " · " {v.file_name.clone()}</a>
+                            <a href=format!("/files/{}", v.id) download="" rel="external">{move || t_string!(i18n, documents.version, number = number).to_string()} " · " {v.file_name.clone()}</a>
                             <span class="muted small">
                                 " · " {format_size(v.size_bytes)} " · " {v.content_type.clone()} " · "
                                 {v.uploaded_by_name.clone().unwrap_or_default()} " · " {v.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string()}
@@ -194,7 +194,7 @@ fn VersionPreview(version: VersionView, name: String) -> impl IntoView {
     let link = inline.clone();
     match version.preview {
         Preview::Image => view! {
-            <a href=link target="_blank" rel="noopener" class="preview">
+            <a href=link target="_blank" rel="noopener external" class="preview">
                 <img src=inline alt=label loading="lazy" />
             </a>
         }
@@ -204,7 +204,7 @@ fn VersionPreview(version: VersionView, name: String) -> impl IntoView {
         }
         .into_any(),
         Preview::None => view! {
-            <a class="file-icon" href=format!("/files/{}", version.id)>
+            <a class="file-icon" href=format!("/files/{}", version.id) download="" rel="external">
                 <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
                     <path d="M14 3H6a1 1 0 0 0-1 1v16a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1V8zM14 3v5h5" />
                 </svg>

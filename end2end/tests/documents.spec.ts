@@ -16,7 +16,7 @@ test('a PDF and an image are uploaded together, previewed, and the PDF gets a se
   const form = section.getByRole('form', { name: 'Upload' });
   await form.getByLabel('Category').selectOption('passport');
   await form.getByLabel('Files').setInputFiles([fixture('statement.pdf'), fixture('passport.png')]);
-  await form.getByRole('button', { name: 'Upload' }).click();
+  await form.getByRole('button', { name: 'Upload', exact: true }).click();
   await expect(page).toHaveURL(/\/deals\/\d+#documents$/);
   await hydrated(page);
 
@@ -31,7 +31,7 @@ test('a PDF and an image are uploaded together, previewed, and the PDF gets a se
   // A second version of the PDF; both stay downloadable.
   await pdf.getByText(/All versions/).click();
   await pdf.getByLabel('Upload a new version').setInputFiles(fixture('statement.pdf'));
-  await pdf.getByRole('button', { name: 'Upload' }).click();
+  await pdf.getByRole('button', { name: 'Upload', exact: true }).click();
   await hydrated(page);
   const again = section.locator('.document').filter({ hasText: 'statement.pdf' });
   await again.getByText('All versions (2)').click();
