@@ -5,7 +5,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::AppError;
 use shared::notification::{NotificationKind, NotificationList, NotificationView};
-use shared::timeline::Subject;
 
 use crate::errors::error_message;
 use crate::i18n::*;
@@ -59,13 +58,6 @@ pub fn Bell() -> impl IntoView {
                 {move || (count() > 0).then(|| view! { <span class="bell-count">{count()}</span> })}
             </Transition>
         </a>
-    }
-}
-
-fn subject_href(subject: &Subject) -> String {
-    match subject {
-        Subject::Deal(deal) => format!("/deals/{}", deal.0),
-        Subject::Client(client) => format!("/clients/{}", client.0),
     }
 }
 
@@ -141,7 +133,7 @@ fn Item(
                 {unread.then(|| view! { <span class="badge">{t!(i18n, notifications.unread)}</span> })}
             </div>
             {notification.subject.map(|(subject, title)| {
-                let href = subject_href(&subject);
+                let href = subject.page();
                 view! {
                     <a href=href on:click=move |_| { if unread { mark.dispatch(Some(vec![id])); } }>{title}</a>
                 }

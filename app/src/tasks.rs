@@ -34,13 +34,6 @@ pub async fn my_tasks() -> Result<MyTasks, AppError> {
     shared::task::service::my_tasks(&db()?, &actor, now()).await
 }
 
-fn subject_href(subject: &Subject) -> String {
-    match subject {
-        Subject::Deal(deal) => format!("/deals/{}", deal.0),
-        Subject::Client(client) => format!("/clients/{}", client.0),
-    }
-}
-
 /// Tasks with a tick box each; `show_subject` links each to its deal or client.
 #[component]
 fn TaskList(
@@ -79,7 +72,7 @@ fn TaskList(
                             {overdue.then(|| view! { " " <span class="badge badge-danger">{t!(i18n, tasks.overdue)}</span> })}
                             " · " {task.assignee_name.clone()}
                             {show_subject.then(|| task.subject.clone().map(|(subject, name)| view! {
-                                " · " <a href=subject_href(&subject)>{name}</a>
+                                " · " <a href=subject.page()>{name}</a>
                             })).flatten()}
                         </div>
                     </li>

@@ -86,13 +86,6 @@ fn parse_subject(text: &str) -> Option<Subject> {
     }
 }
 
-fn page_of(subject: Subject) -> String {
-    match subject {
-        Subject::Deal(deal) => format!("/deals/{}", deal.0),
-        Subject::Client(client) => format!("/clients/{}", client.0),
-    }
-}
-
 /// A browser navigating (a plain form post) gets redirects; everything else JSON.
 fn is_navigation(headers: &HeaderMap) -> bool {
     headers
@@ -187,7 +180,7 @@ async fn upload(
     };
     match (result, navigation, subject) {
         (Ok(_), true, Some(subject)) => {
-            Redirect::to(&format!("{}#documents", page_of(subject))).into_response()
+            Redirect::to(&format!("{}#documents", subject.page())).into_response()
         }
         (Ok(ids), _, _) => (
             StatusCode::CREATED,
@@ -196,7 +189,7 @@ async fn upload(
             .into_response(),
         (Err(err), true, Some(subject)) => Redirect::to(&format!(
             "{}?upload_error={}#documents",
-            page_of(subject),
+            subject.page(),
             err.code()
         ))
         .into_response(),

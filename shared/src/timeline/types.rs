@@ -15,6 +15,14 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The page that shows the record.
+    pub fn page(self) -> String {
+        match self {
+            Subject::Deal(deal) => format!("/deals/{}", deal.0),
+            Subject::Client(client) => format!("/clients/{}", client.0),
+        }
+    }
+
     /// The subject of a row that points at a deal or a client (a deal wins if both).
     pub fn from_ids(deal: Option<i32>, client: Option<i32>) -> Option<Subject> {
         match (deal, client) {
