@@ -1,6 +1,7 @@
-//! Administration: users, departments and pipelines.
+//! Administration: users, departments, pipelines and custom fields.
 
 pub mod departments;
+pub mod fields;
 pub mod pipelines;
 pub mod users;
 
@@ -23,6 +24,7 @@ pub fn AdminLayout() -> impl IntoView {
                 <A href="/admin/users">{t!(i18n, admin.users)}</A>
                 <A href="/admin/departments">{t!(i18n, admin.departments)}</A>
                 <A href="/admin/pipelines">{t!(i18n, pipelines.title)}</A>
+                <A href="/admin/fields">{t!(i18n, custom.title)}</A>
             </nav>
             <Outlet />
         </section>

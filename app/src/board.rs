@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::AppError;
 use shared::board::{BoardChoices, BoardFilter, BoardView, ColumnView};
+use shared::custom_field::{CustomFieldView, CustomFilter, FilterShape, RecordKind};
 use shared::deal::{DealView, Money, MoveDeal, NewDeal};
 use shared::pipeline::{
     MoveDirection, PipelineId, PipelineView, StageId, allowed_targets, check_move, direction,
@@ -129,6 +130,14 @@ fn filter_from_query(query: &leptos_router::params::ParamsMap) -> BoardFilter {
         amount_max: query.get("max").and_then(|v| v.parse().ok()),
         created_from: query.get("from").and_then(|v| v.parse().ok()),
         created_to: query.get("to").and_then(|v| v.parse().ok()),
+        custom: {
+            let pairs: Vec<(String, String)> = query
+                .clone()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            CustomFilter::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        },
     }
 }
 
@@ -167,7 +176,11 @@ pub fn BoardPage() -> impl IntoView {
     let choices = Resource::new(|| (), |()| load_board_choices());
     let navigate = use_navigate();
     // Sets URL keys (a `None` or empty value removes the key); the board follows the URL.
-    let set_query = move |changes: Vec<(&'static str, Option<String>)>| {
+    let set_query = move |changes: Vec<(String, Option<String>)>| {
+        let changes: Vec<(&str, Option<String>)> = changes
+            .iter()
+            .map(|(key, value)| (key.as_str(), value.clone()))
+            .collect();
         navigate(
             &crate::url_query::url_with("/board", &query.get_untracked(), &changes),
             Default::default(),
@@ -229,10 +242,10 @@ fn FilterBar(
     choices: BoardChoices,
     filter: Memo<BoardFilter>,
     pipeline_id: Memo<Option<PipelineId>>,
-    set_query: Callback<Vec<(&'static str, Option<String>)>>,
+    set_query: Callback<Vec<(String, Option<String>)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let set = move |key: &'static str, value: String| set_query.run(vec![(key, Some(value))]);
+    let set = move |key: &str, value: String| set_query.run(vec![(key.to_owned(), Some(value))]);
     let active = Signal::derive(move || {
         let f = filter.get();
         usize::from(f.responsible.is_some())
@@ -240,7 +253,10 @@ fn FilterBar(
             + usize::from(f.amount_min.is_some() || f.amount_max.is_some())
             + usize::from(f.created_from.is_some() || f.created_to.is_some())
             + usize::from(f.sla_exceeded)
+            + f.custom.len()
     });
+    let custom_fields = StoredValue::new(choices.custom_fields.clone());
+    let users = StoredValue::new(choices.users.clone());
     let first_pipeline = choices.pipelines.first().map(|(id, _)| *id);
     let shown_pipeline = move || pipeline_id.get().or(first_pipeline);
     let date = |value: Option<chrono::NaiveDate>| value.map(|d| d.to_string()).unwrap_or_default();
@@ -333,21 +349,116 @@ fn FilterBar(
                             prop:checked=move || filter.get().sla_exceeded
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
-                                set_query.run(vec![("sla", on.then(|| "1".to_owned()))]);
+                                set_query.run(vec![("sla".to_owned(), on.then(|| "1".to_owned()))]);
                             }
                         />
                         <span>{t!(i18n, board.sla_only)}</span>
                     </label>
+                    {move || {
+                        let pipeline = shown_pipeline();
+                        custom_fields
+                            .get_value()
+                            .into_iter()
+                            .filter(|field| field.applies_to(RecordKind::Deal, pipeline))
+                            .map(|field| view! { <CustomFieldFilter field users=users.get_value() filter set_query /> })
+                            .collect_view()
+                    }}
                     <button
                         type="button"
                         class="btn btn-small"
-                        on:click=move |_| set_query.run(FILTER_KEYS.iter().map(|key| (*key, None)).collect())
+                        on:click=move |_| {
+                            let custom = filter.get_untracked().custom;
+                            set_query.run(
+                                FILTER_KEYS
+                                    .iter()
+                                    .map(|key| (*key).to_owned())
+                                    .chain(custom.iter().flat_map(|f| CustomFilter::keys(f.field)))
+                                    .map(|key| (key, None))
+                                    .collect(),
+                            )
+                        }
                     >
                         {t!(i18n, board.clear_filters)}
                     </button>
                 </div>
             </details>
         </div>
+    }
+}
+
+/// The filter inputs of one custom field: an option or a colleague, or two bounds.
+#[component]
+fn CustomFieldFilter(
+    field: CustomFieldView,
+    users: Vec<(shared::user::UserId, String)>,
+    filter: Memo<BoardFilter>,
+    set_query: Callback<Vec<(String, Option<String>)>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = field.id;
+    let [key, min_key, max_key] = CustomFilter::keys(id);
+    let current = move || {
+        filter
+            .get()
+            .custom
+            .into_iter()
+            .find(|f| f.field == id)
+            .unwrap_or_default()
+    };
+    let set = move |key: String, value: String| set_query.run(vec![(key, Some(value))]);
+    let label = field.label.clone();
+    match field.kind.filter() {
+        Some(FilterShape::Option | FilterShape::User) => {
+            let choices: Vec<(String, String)> = if field.kind.has_options() {
+                field
+                    .options
+                    .iter()
+                    .map(|o| (o.clone(), o.clone()))
+                    .collect()
+            } else {
+                users
+                    .into_iter()
+                    .map(|(u, name)| (u.0.to_string(), name))
+                    .collect()
+            };
+            view! {
+                <label class="field">
+                    <span>{label}</span>
+                    <select name=key.clone() on:change=move |ev| set(key.clone(), event_target_value(&ev))>
+                        <option value="">{t!(i18n, board.anyone)}</option>
+                        {choices.into_iter().map(|(value, shown)| {
+                            let chosen = value.clone();
+                            view! { <option value=value selected=move || current().equals.as_deref() == Some(chosen.as_str())>{shown}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+            .into_any()
+        }
+        Some(shape) => {
+            let input_type = if shape == FilterShape::Period {
+                "date"
+            } else {
+                "text"
+            };
+            let (min_label, max_label) = (label.clone(), label);
+            view! {
+                <label class="field">
+                    <span>{min_label} " " {t!(i18n, custom.min)}</span>
+                    <input type=input_type name=min_key.clone() inputmode="decimal"
+                        prop:value=move || current().min.unwrap_or_default()
+                        on:change=move |ev| set(min_key.clone(), event_target_value(&ev)) />
+                </label>
+                <label class="field">
+                    <span>{max_label} " " {t!(i18n, custom.max)}</span>
+                    <input type=input_type name=max_key.clone() inputmode="decimal"
+                        prop:value=move || current().max.unwrap_or_default()
+                        on:change=move |ev| set(max_key.clone(), event_target_value(&ev)) />
+                </label>
+            }
+            .into_any()
+        }
+        None => ().into_any(),
     }
 }
 
@@ -984,6 +1095,7 @@ fn NewDealForm(pipeline_id: PipelineId, done: Callback<()>, cancel: Callback<()>
                         amount: money,
                         responsible: None,
                         client: None,
+                        custom: Vec::new(),
                     },
                 });
             }

@@ -11,6 +11,7 @@ use shared::timeline::Subject;
 
 use crate::board::{format_duration, format_money};
 use crate::conclusions::Conclusions;
+use crate::custom_fields::CustomFieldsView;
 use crate::deal_form::EditDealForm;
 use crate::documents::DocumentsSection;
 use crate::errors::error_message;
@@ -68,6 +69,7 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
     let deal = card.deal.clone();
     let editing = RwSignal::new(false);
     let users = card.users.clone();
+    let custom_for_form = card.custom.clone();
     let edited = deal.clone();
     let stage_name = card
         .pipeline
@@ -100,6 +102,7 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                 <EditDealForm
                     deal=edited.clone()
                     users=users.clone()
+                    custom=custom_for_form.clone()
                     done=Callback::new(move |()| { editing.set(false); reload.run(()) })
                     cancel=Callback::new(move |()| editing.set(false))
                 />
@@ -122,13 +125,14 @@ fn DealCardView(card: DealCard, reload: Callback<()>) -> impl IntoView {
                 <div><dt>{t!(i18n, deal.amount)}</dt><dd>{deal.amount.as_ref().map(format_money).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t!(i18n, deal.responsible)}</dt><dd>{deal.responsible_name.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
+            <CustomFieldsView custom=card.custom.clone() />
             <Conclusions
                 deal=deal.id
                 conclusions=card.conclusions.clone()
                 departments=card.conclusion_departments.clone()
                 reload
             />
-            <DocumentsSection subject=Subject::Deal(deal.id) documents=card.documents.clone() />
+            <DocumentsSection subject=Subject::Deal(deal.id) documents=card.documents.clone() categories=card.document_categories.clone() />
             <TasksSection subject=Subject::Deal(deal.id) tasks=card.tasks.clone() users=card.users.clone() now=card.now reload />
             <div class="deal-grid">
                 <section class="card">

@@ -8,10 +8,12 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use serde::{Deserialize, Serialize};
 use shared::AppError;
 use shared::client::ClientId;
+use shared::custom_field::{CustomFieldView, CustomValues, RecordKind};
 use shared::deal::{DealView, Money, NewDeal, UpdateDeal};
 use shared::pipeline::PipelineId;
 use shared::user::UserId;
 
+use crate::custom_fields::{CustomInputs, CustomState};
 use crate::errors::FormError;
 use crate::i18n::*;
 
@@ -26,6 +28,8 @@ pub struct DealFormChoices {
     pub me: Option<UserId>,
     /// The existing client a new deal is for, when the form was opened from their page.
     pub client: Option<(ClientId, String)>,
+    /// Every active custom field (the forms pick the deal's or the client's).
+    pub custom_fields: Vec<CustomFieldView>,
 }
 
 #[server(prefix = "/api", endpoint = "deal_form_options", input = server_fn::codec::Json)]
@@ -45,6 +49,11 @@ pub async fn deal_form_options(client: Option<ClientId>) -> Result<DealFormChoic
         users: shared::user::service::list_user_names(&db).await?,
         me: actor.user_id,
         client,
+        custom_fields: shared::custom_field::service::list_fields(&db)
+            .await?
+            .into_iter()
+            .filter(|field| field.active)
+            .collect(),
     })
 }
 
@@ -186,11 +195,14 @@ fn DealFields(
 pub fn EditDealForm(
     deal: DealView,
     users: Vec<(UserId, String)>,
+    custom: CustomValues,
     done: Callback<()>,
     cancel: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let inputs = Inputs::new(Some(&deal), None);
+    let custom_state = CustomState::new(&custom);
+    let custom_fields = StoredValue::new(custom.fields);
     let action = ServerAction::<UpdateDealRequest>::new();
     let local_error = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || {
@@ -225,11 +237,13 @@ pub fn EditDealForm(
                         client_email: blank_to_none(inputs.email.get_untracked()),
                         amount,
                         responsible: inputs.responsible.get_untracked(),
+                        custom: custom_state.inputs(&custom_fields.get_value()),
                     },
                 });
             }
         >
-            <DealFields inputs users />
+            <DealFields inputs users=users.clone() />
+            <CustomInputs fields=custom_fields.get_value() users state=custom_state />
             <FormError error />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>{t!(i18n, deal.save)}</button>
@@ -282,6 +296,16 @@ fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl Int
             .filter(|id| options.pipelines.iter().any(|(p, _)| p == id))
             .or_else(|| options.pipelines.first().map(|(id, _)| *id)),
     );
+    let all_fields = StoredValue::new(options.custom_fields.clone());
+    let custom_fields = Signal::derive(move || {
+        let pipeline = pipeline.get();
+        all_fields
+            .get_value()
+            .into_iter()
+            .filter(|field| field.applies_to(RecordKind::Deal, pipeline))
+            .collect::<Vec<_>>()
+    });
+    let custom_state = CustomState::empty();
     let action = ServerAction::<crate::board::CreateDeal>::new();
     let local_error = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || {
@@ -316,6 +340,7 @@ fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl Int
                         amount,
                         responsible: inputs.responsible.get_untracked(),
                         client: linked.as_ref().map(|(id, _)| *id),
+                        custom: custom_state.inputs(&custom_fields.get_untracked()),
                     },
                 });
             }
@@ -329,9 +354,10 @@ fn NewDealForm(options: DealFormChoices, wanted: Option<PipelineId>) -> impl Int
                 </select>
             </label>
             {match linked_client {
-                Some(client) => view! { <DealFields inputs users=options.users linked_client=client /> }.into_any(),
-                None => view! { <DealFields inputs users=options.users /> }.into_any(),
+                Some(client) => view! { <DealFields inputs users=options.users.clone() linked_client=client /> }.into_any(),
+                None => view! { <DealFields inputs users=options.users.clone() /> }.into_any(),
             }}
+            <CustomInputs fields=custom_fields users=options.users state=custom_state />
             <FormError error />
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>{t!(i18n, admin.create)}</button>

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use shared::document::{CATEGORIES, DocumentView, Preview, VersionView};
+use shared::document::{CATEGORIES, DocumentCategory, DocumentView, Preview, VersionView};
 use shared::timeline::Subject;
 
 use crate::i18n::*;
@@ -17,7 +17,15 @@ fn subject_value(subject: Subject) -> String {
     }
 }
 
-pub fn category_label(i18n: leptos_i18n::I18nContext<Locale>, category: &str) -> String {
+/// A category's name: a built-in one in the current language, or the admin's name for it.
+pub fn category_label(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    category: &str,
+    custom: &[DocumentCategory],
+) -> String {
+    if let Some(named) = custom.iter().find(|c| c.code() == category) {
+        return named.name.clone();
+    }
     match category {
         "passport" => t_string!(i18n, documents.passport),
         "financial_statements" => t_string!(i18n, documents.financial_statements),
@@ -90,8 +98,14 @@ fn submit_dropped(ev: leptos::ev::DragEvent) {
 }
 
 #[component]
-pub fn DocumentsSection(subject: Subject, documents: Vec<DocumentView>) -> impl IntoView {
+pub fn DocumentsSection(
+    subject: Subject,
+    documents: Vec<DocumentView>,
+    /// The admins' categories (removed ones too, for the documents filed under them).
+    categories: Vec<DocumentCategory>,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let categories = StoredValue::new(categories);
     let query = use_query_map();
     let upload_error = move || query.read().get("upload_error");
     let dragging = RwSignal::new(false);
@@ -108,7 +122,10 @@ pub fn DocumentsSection(subject: Subject, documents: Vec<DocumentView>) -> impl 
                     <label class="field">
                         <span>{t!(i18n, documents.category)}</span>
                         <select name="category">
-                            {CATEGORIES.into_iter().map(|c| view! { <option value=c>{move || category_label(i18n, c)}</option> }).collect_view()}
+                            {CATEGORIES.into_iter().map(|c| view! { <option value=c>{move || category_label(i18n, c, &[])}</option> }).collect_view()}
+                            {categories.get_value().into_iter().filter(|c| c.active).map(|c| view! {
+                                <option value=c.code()>{c.name.clone()}</option>
+                            }).collect_view()}
                         </select>
                     </label>
                     <label class="field drop-zone" class:dragging=move || dragging.get()
@@ -135,7 +152,7 @@ pub fn DocumentsSection(subject: Subject, documents: Vec<DocumentView>) -> impl 
             } else {
                 view! {
                     <ul class="document-list">
-                        {documents.into_iter().map(|d| view! { <Document document=d subject /> }).collect_view()}
+                        {documents.into_iter().map(|d| view! { <Document document=d subject categories=categories.get_value() /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -144,7 +161,11 @@ pub fn DocumentsSection(subject: Subject, documents: Vec<DocumentView>) -> impl 
 }
 
 #[component]
-fn Document(document: DocumentView, subject: Subject) -> impl IntoView {
+fn Document(
+    document: DocumentView,
+    subject: Subject,
+    categories: Vec<DocumentCategory>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let latest = document.versions.first().cloned();
     let count = document.versions.len();
@@ -154,7 +175,7 @@ fn Document(document: DocumentView, subject: Subject) -> impl IntoView {
         <li class="document">
             <div class="document-head">
                 <strong class="document-name">{document.name.clone()}</strong>
-                <span class="badge badge-soft">{move || category_label(i18n, &category)}</span>
+                <span class="badge badge-soft">{move || category_label(i18n, &category, &categories)}</span>
             </div>
             {latest.map(|v| view! { <VersionPreview version=v name=name.clone() /> })}
             <details class="versions">

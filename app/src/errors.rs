@@ -43,6 +43,11 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::DueAt => t_string!(i18n, fields.due_at).to_string(),
         Field::File => t_string!(i18n, fields.file).to_string(),
         Field::Category => t_string!(i18n, fields.category).to_string(),
+        Field::Group => t_string!(i18n, fields.group).to_string(),
+        Field::Help => t_string!(i18n, fields.help).to_string(),
+        Field::Pipeline => t_string!(i18n, fields.pipeline).to_string(),
+        Field::Options => t_string!(i18n, fields.options).to_string(),
+        Field::CustomField => t_string!(i18n, fields.custom_field).to_string(),
     }
 }
 
@@ -77,33 +82,23 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
         AppError::Duplicate { field, .. } => {
             t_string!(i18n, errors.duplicate, field = field_label(i18n, *field)).to_string()
         }
-        AppError::Validation { field, rule } => {
-            let field = field_label(i18n, *field);
-            match rule {
-                Rule::Required => t_string!(i18n, errors.required, field).to_string(),
-                Rule::TooShort { min } => {
-                    t_string!(i18n, errors.too_short, field, min = *min).to_string()
-                }
-                Rule::TooLong { max } => {
-                    t_string!(i18n, errors.too_long, field, max = *max).to_string()
-                }
-                Rule::InvalidEmail => t_string!(i18n, errors.invalid_email).to_string(),
-                Rule::UnknownValue => t_string!(i18n, errors.unknown_value, field).to_string(),
-                Rule::NotOnYourself => t_string!(i18n, errors.not_on_yourself, field).to_string(),
-                Rule::SameStage => t_string!(i18n, errors.same_stage).to_string(),
-                Rule::MoveNotAllowed => t_string!(i18n, errors.move_not_allowed).to_string(),
-                Rule::ReasonRequired => t_string!(i18n, errors.reason_required).to_string(),
-                Rule::InvalidAmount => t_string!(i18n, errors.invalid_amount).to_string(),
-                Rule::MustBePositive => t_string!(i18n, errors.must_be_positive, field).to_string(),
-                Rule::OpenStageRequired => t_string!(i18n, errors.open_stage_required).to_string(),
-                Rule::PeriodReversed => t_string!(i18n, errors.period_reversed).to_string(),
-                Rule::InvalidUrl => t_string!(i18n, errors.invalid_url).to_string(),
-                Rule::InvalidPhone => t_string!(i18n, errors.invalid_phone).to_string(),
-                Rule::TooMany { max } => {
-                    t_string!(i18n, errors.too_many, field, max = *max).to_string()
-                }
+        AppError::Validation { field, rule } => rule_message(i18n, field_label(i18n, *field), rule),
+        AppError::CustomFieldInvalid { field, rule } => {
+            let label = format!("«{}»", field.label);
+            let message = rule_message(i18n, label.clone(), rule);
+            // Some messages do not name their field: say which one.
+            if message.contains(&label) {
+                message
+            } else {
+                format!("{label}: {message}")
             }
         }
+        AppError::RequiredCustomField { field } => t_string!(
+            i18n,
+            errors.required_field,
+            field = format!("«{}»", field.label)
+        )
+        .to_string(),
         AppError::StageNotEmpty { stage, deals } => t_string!(
             i18n,
             errors.stage_not_empty,
@@ -124,6 +119,31 @@ pub fn error_message(i18n: leptos_i18n::I18nContext<Locale>, err: &AppError) -> 
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
         AppError::Malformed { .. } => t_string!(i18n, errors.malformed).to_string(),
         AppError::Transport { .. } => t_string!(i18n, errors.transport).to_string(),
+    }
+}
+
+/// The message for a broken rule about the field called `field`.
+fn rule_message(i18n: leptos_i18n::I18nContext<Locale>, field: String, rule: &Rule) -> String {
+    match rule {
+        Rule::Required => t_string!(i18n, errors.required, field).to_string(),
+        Rule::TooShort { min } => t_string!(i18n, errors.too_short, field, min = *min).to_string(),
+        Rule::TooLong { max } => t_string!(i18n, errors.too_long, field, max = *max).to_string(),
+        Rule::InvalidEmail => t_string!(i18n, errors.invalid_email).to_string(),
+        Rule::UnknownValue => t_string!(i18n, errors.unknown_value, field).to_string(),
+        Rule::NotOnYourself => t_string!(i18n, errors.not_on_yourself, field).to_string(),
+        Rule::SameStage => t_string!(i18n, errors.same_stage).to_string(),
+        Rule::MoveNotAllowed => t_string!(i18n, errors.move_not_allowed).to_string(),
+        Rule::ReasonRequired => t_string!(i18n, errors.reason_required).to_string(),
+        Rule::InvalidAmount => t_string!(i18n, errors.invalid_amount).to_string(),
+        Rule::MustBePositive => t_string!(i18n, errors.must_be_positive, field).to_string(),
+        Rule::OpenStageRequired => t_string!(i18n, errors.open_stage_required).to_string(),
+        Rule::PeriodReversed => t_string!(i18n, errors.period_reversed).to_string(),
+        Rule::InvalidUrl => t_string!(i18n, errors.invalid_url).to_string(),
+        Rule::InvalidPhone => t_string!(i18n, errors.invalid_phone).to_string(),
+        Rule::TooMany { max } => t_string!(i18n, errors.too_many, field, max = *max).to_string(),
+        Rule::InvalidNumber => t_string!(i18n, errors.invalid_number, field).to_string(),
+        Rule::InvalidDate => t_string!(i18n, errors.invalid_date, field).to_string(),
+        Rule::Unchangeable => t_string!(i18n, errors.unchangeable, field).to_string(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod backend;
 pub mod board;
 pub mod clients;
 pub mod conclusions;
+pub mod custom_fields;
 pub mod deal_card;
 pub mod deal_form;
 pub mod digest;
@@ -121,6 +122,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("users") view=admin::users::UsersPage />
                             <Route path=path!("departments") view=admin::departments::DepartmentsPage />
                             <Route path=path!("pipelines") view=admin::pipelines::PipelinesPage />
+                            <Route path=path!("fields") view=admin::fields::CustomFieldsPage />
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>

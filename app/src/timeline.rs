@@ -140,11 +140,12 @@ fn Entry(entry: TimelineEntry) -> impl IntoView {
         }.into_any(),
         TimelineDetail::Change(change) => {
             let field = change.field;
+            let custom_label = change.custom.map(|custom| format!("«{}»", custom.label));
             let old = change.old.unwrap_or_else(|| "—".into());
             let new = change.new.unwrap_or_else(|| "—".into());
             view! {
                 <div class="history-line change">
-                    {move || capitalized(t_string!(i18n, timeline.changed, field = field_label(i18n, field), old = old.clone(), new = new.clone()).to_string())}
+                    {move || capitalized(t_string!(i18n, timeline.changed, field = custom_label.clone().unwrap_or_else(|| field_label(i18n, field)), old = old.clone(), new = new.clone()).to_string())}
                 </div>
             }.into_any()
         }

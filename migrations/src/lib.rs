@@ -13,6 +13,8 @@ mod m20261124_000008_clients;
 mod m20261124_000009_timeline;
 mod m20261124_000010_tasks;
 mod m20261124_000011_documents;
+mod m20261124_000012_custom_fields;
+mod m20261124_000013_document_categories;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_timeline::Migration),
             Box::new(m20261124_000010_tasks::Migration),
             Box::new(m20261124_000011_documents::Migration),
+            Box::new(m20261124_000012_custom_fields::Migration),
+            Box::new(m20261124_000013_document_categories::Migration),
         ]
     }
 }

@@ -6,6 +6,10 @@ use rand::{CryptoRng, RngCore};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use shared::AppError;
 use shared::access::Actor;
+use shared::custom_field::service as custom_fields;
+use shared::custom_field::{
+    CustomFieldDraft, CustomFieldId, CustomFieldKind, CustomInput, RecordKind,
+};
 use shared::db::Db;
 use shared::department::{DepartmentInput, service as departments};
 use shared::user::entity::users;
@@ -132,6 +136,7 @@ pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> 
     )
     .await?;
     let pipeline = load_pipeline(db, pipeline_id).await?;
+    let scoring_fields = seed_custom_fields(db, now).await?;
     let people = user_service::list_users(db, &system).await?;
     let members =
         |department: Option<shared::department::DepartmentId>| -> Vec<shared::user::UserView> {
@@ -190,6 +195,7 @@ pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> 
                 }),
                 responsible: Some(manager.id),
                 client: None,
+                custom: scoring_fields.values(n),
             },
             created,
         )
@@ -266,6 +272,141 @@ pub async fn seed_conveyor(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> 
     seed_clients(db, now).await
 }
 
+/// The scoring desk's custom fields on the conveyor's deals.
+struct ScoringFields {
+    score: CustomFieldId,
+    risk_class: CustomFieldId,
+    income: CustomFieldId,
+}
+
+impl ScoringFields {
+    /// Values for the `n`th demo deal, from a generator of its own (so the rest of the demo
+    /// stays as it was); about a third of the deals are not scored yet.
+    fn values(&self, n: usize) -> Vec<CustomInput> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7_000 + n as u64);
+        if rng.gen_bool(0.35) {
+            return Vec::new();
+        }
+        let score: u32 = rng.gen_range(420..850);
+        let class = match score {
+            750.. => "A",
+            650..750 => "B",
+            550..650 => "C",
+            _ => "D",
+        };
+        vec![
+            CustomInput::one(self.score, score.to_string()),
+            CustomInput::one(self.risk_class, class),
+            CustomInput::one(self.income, (rng.gen_range(40..400) * 1_000).to_string()),
+        ]
+    }
+}
+
+/// Custom fields an administrator might define: the scoring desk's figures and checks on
+/// deals, and a segment on clients.
+async fn seed_custom_fields(db: &Db, now: DateTime<Utc>) -> Result<ScoringFields, AppError> {
+    let system = Actor::system();
+    let define =
+        |entity, label: &str, kind, options: &[&str], group: &str, position, help: &str| {
+            CustomFieldDraft {
+                id: None,
+                entity,
+                pipeline_id: None,
+                label: label.to_owned(),
+                kind,
+                options: options.iter().map(|o| (*o).to_owned()).collect(),
+                currency: Some("RUB".to_owned()),
+                group: group.to_owned(),
+                position,
+                required: false,
+                help: help.to_owned(),
+            }
+        };
+    let mut ids = Vec::new();
+    for draft in [
+        define(
+            RecordKind::Deal,
+            "Credit score",
+            CustomFieldKind::Number,
+            &[],
+            "Scoring",
+            10,
+            "From the credit bureau, 300-850.",
+        ),
+        define(
+            RecordKind::Deal,
+            "Risk class",
+            CustomFieldKind::Select,
+            &["A", "B", "C", "D"],
+            "Scoring",
+            20,
+            "",
+        ),
+        define(
+            RecordKind::Deal,
+            "Monthly income",
+            CustomFieldKind::Money,
+            &[],
+            "Scoring",
+            30,
+            "Confirmed by a statement.",
+        ),
+        define(
+            RecordKind::Deal,
+            "Credit report",
+            CustomFieldKind::Link,
+            &[],
+            "Scoring",
+            40,
+            "",
+        ),
+        define(
+            RecordKind::Deal,
+            "Documents checked",
+            CustomFieldKind::Checkbox,
+            &[],
+            "Risk",
+            50,
+            "Passport and income statement verified.",
+        ),
+        define(
+            RecordKind::Deal,
+            "Collateral",
+            CustomFieldKind::MultiSelect,
+            &["Flat", "House", "Car", "Guarantor"],
+            "Risk",
+            60,
+            "",
+        ),
+        define(
+            RecordKind::Deal,
+            "Committee date",
+            CustomFieldKind::Date,
+            &[],
+            "Credit committee",
+            70,
+            "",
+        ),
+        define(
+            RecordKind::Client,
+            "Segment",
+            CustomFieldKind::Select,
+            &["Retail", "Premium", "SME", "Corporate"],
+            "",
+            10,
+            "",
+        ),
+    ] {
+        ids.push(custom_fields::save_field(db, &system, draft, now).await?.id);
+    }
+    Ok(ScoringFields {
+        score: ids[0],
+        risk_class: ids[1],
+        income: ids[2],
+    })
+}
+
 /// Companies, and for the persons the deals created: time zones across Russia's regions,
 /// a few tags, and some of them working for the companies. A separate seed, so the deals
 /// above stay as they were.
@@ -317,6 +458,11 @@ async fn seed_clients(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
     ];
     const TAGS: &[&str] = &["vip", "repeat client", "salary project"];
     let system = Actor::system();
+    let segment = custom_fields::fields_for(db, RecordKind::Client, None)
+        .await?
+        .into_iter()
+        .find(|field| field.label == "Segment")
+        .map(|field| field.id);
     let mut companies = Vec::new();
     for (name, tax_id, phone, address, zone) in COMPANIES {
         let company = create_client(
@@ -334,6 +480,10 @@ async fn seed_clients(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
                     ..ClientDraft::default()
                 },
                 allow_duplicate: true,
+                custom: match segment {
+                    Some(segment) => vec![CustomInput::one(segment, "Corporate")],
+                    None => Vec::new(),
+                },
             },
             now,
         )
@@ -372,6 +522,7 @@ async fn seed_clients(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
                     version: client.version,
                     client: draft,
                     allow_duplicate: true,
+                    custom: Vec::new(),
                 },
                 now,
             )

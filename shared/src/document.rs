@@ -12,4 +12,7 @@ pub mod entity;
 pub mod service;
 
 pub use rules::{safe_file_name, sniff};
-pub use types::{CATEGORIES, DocumentId, DocumentView, Preview, VersionView};
+pub use types::{
+    CATEGORIES, CATEGORY_NAME_MAX, CUSTOM_CATEGORY_PREFIX, DocumentCategory, DocumentId,
+    DocumentView, Preview, VersionView,
+};

@@ -50,6 +50,15 @@ pub enum Field {
     File,
     /// A document's category.
     Category,
+    /// A custom field's group heading.
+    Group,
+    /// A custom field's help text.
+    Help,
+    Pipeline,
+    /// A select field's options.
+    Options,
+    /// A custom field (a change in the timeline names it by its label).
+    CustomField,
 }
 
 impl Field {
@@ -89,6 +98,11 @@ impl Field {
             Field::DueAt => "due_at",
             Field::File => "file",
             Field::Category => "category",
+            Field::Group => "group",
+            Field::Help => "help",
+            Field::Pipeline => "pipeline",
+            Field::Options => "options",
+            Field::CustomField => "custom_field",
         }
     }
 
@@ -135,6 +149,12 @@ pub enum Rule {
     TooMany {
         max: usize,
     },
+    /// Not a number.
+    InvalidNumber,
+    /// Not a date (or a date and time).
+    InvalidDate,
+    /// Fixed once the record exists (a custom field's kind, say).
+    Unchangeable,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.
@@ -149,6 +169,7 @@ pub enum Entity {
     Client,
     Task,
     Document,
+    CustomField,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.
@@ -190,6 +211,17 @@ pub enum AppError {
     TooLarge { max_bytes: u64 },
     #[error("Check the {field:?} field: {rule:?}.")]
     Validation { field: Field, rule: Rule },
+    /// A custom field's value breaks a rule; nothing was written.
+    #[error("Check the field {}: {rule:?}.", field.label)]
+    CustomFieldInvalid {
+        field: crate::custom_field::CustomFieldRef,
+        rule: Rule,
+    },
+    /// The target stage requires a custom field the deal has no value for.
+    #[error("Fill in {} before moving the deal to this stage.", field.label)]
+    RequiredCustomField {
+        field: crate::custom_field::CustomFieldRef,
+    },
     #[error("The request came from another site and was refused.")]
     CrossOrigin,
     #[error("Something went wrong on our side. Please try again.")]
@@ -218,6 +250,8 @@ impl AppError {
             AppError::PossibleDuplicate { .. } => "client.possible_duplicate",
             AppError::TooLarge { .. } => "upload.too_large",
             AppError::Validation { .. } => "validation.failed",
+            AppError::CustomFieldInvalid { .. } => "validation.custom_field",
+            AppError::RequiredCustomField { .. } => "deal.required_custom_field",
             AppError::CrossOrigin => "request.cross_origin",
             AppError::Internal => "internal",
             AppError::Malformed { .. } => "request.malformed",
@@ -237,8 +271,10 @@ impl AppError {
             | AppError::StageNotEmpty { .. }
             | AppError::PossibleDuplicate { .. } => 409,
             AppError::TooLarge { .. } => 413,
-            AppError::RequiredField { .. } => 422,
-            AppError::Validation { .. } => 422,
+            AppError::RequiredField { .. }
+            | AppError::RequiredCustomField { .. }
+            | AppError::Validation { .. }
+            | AppError::CustomFieldInvalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Internal | AppError::Transport { .. } => 500,
         }

@@ -8,6 +8,7 @@ pub mod board;
 pub mod client;
 pub mod comment;
 pub mod conclusion;
+pub mod custom_field;
 pub mod deal;
 pub mod department;
 pub mod digest;

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 use shared::AppError;
+use shared::custom_field::CustomFieldId;
 use shared::department::DepartmentId;
 use shared::pipeline::{
     AllowedMove, DealField, PipelineDraft, PipelineId, PipelineView, StageDraft, StageId,
@@ -25,6 +26,8 @@ pub struct PipelineEditor {
     /// Deals per stage now, so removing a stage can say how many must move.
     pub deal_counts: Vec<(StageId, u64)>,
     pub departments: Vec<(DepartmentId, String)>,
+    /// The custom deal fields of this pipeline a stage may require.
+    pub custom_fields: Vec<(CustomFieldId, String)>,
 }
 
 #[server(prefix = "/api", endpoint = "load_pipeline_editor", input = server_fn::codec::Json)]
@@ -47,11 +50,24 @@ pub async fn load_pipeline_editor(id: Option<PipelineId>) -> Result<PipelineEdit
         .into_iter()
         .map(|d| (d.id, d.name))
         .collect();
+    let custom_fields = match &pipeline {
+        Some(p) => shared::custom_field::service::fields_for(
+            &db,
+            shared::custom_field::RecordKind::Deal,
+            Some(p.id),
+        )
+        .await?
+        .into_iter()
+        .map(|field| (field.id, field.label))
+        .collect(),
+        None => Vec::new(),
+    };
     Ok(PipelineEditor {
         pipelines: list,
         pipeline,
         deal_counts,
         departments,
+        custom_fields,
     })
 }
 
@@ -206,6 +222,7 @@ struct StageRow {
     sla_hours: RwSignal<String>,
     kind: RwSignal<StageKind>,
     required: RwSignal<Vec<DealField>>,
+    required_custom: RwSignal<Vec<CustomFieldId>>,
 }
 
 impl StageRow {
@@ -228,6 +245,11 @@ impl StageRow {
             ),
             kind: RwSignal::new(stage.map(|s| s.kind).unwrap_or_default()),
             required: RwSignal::new(stage.map(|s| s.required_fields.clone()).unwrap_or_default()),
+            required_custom: RwSignal::new(
+                stage
+                    .map(|s| s.required_custom_fields.clone())
+                    .unwrap_or_default(),
+            ),
         }
     }
 
@@ -252,6 +274,7 @@ impl StageRow {
             department_id: self.department.get_untracked(),
             sla_seconds,
             required_fields: self.required.get_untracked(),
+            required_custom_fields: self.required_custom.get_untracked(),
             kind: self.kind.get_untracked(),
         })
     }
@@ -283,7 +306,7 @@ fn PipelineEditorView(
                 }).collect_view()}
             </select>
         </label>
-        <StagesEditor pipeline=pipeline.clone() deal_counts=editor.deal_counts departments=editor.departments reload saved />
+        <StagesEditor pipeline=pipeline.clone() deal_counts=editor.deal_counts departments=editor.departments custom_fields=editor.custom_fields reload saved />
         <MoveMatrix pipeline reload />
     }
     .into_any()
@@ -294,10 +317,12 @@ fn StagesEditor(
     pipeline: PipelineView,
     deal_counts: Vec<(StageId, u64)>,
     departments: Vec<(DepartmentId, String)>,
+    custom_fields: Vec<(CustomFieldId, String)>,
     reload: Callback<()>,
     saved: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let custom_fields = StoredValue::new(custom_fields);
     let name = RwSignal::new(pipeline.name.clone());
     let rows = RwSignal::new(
         pipeline
@@ -468,6 +493,20 @@ fn StagesEditor(
                                                         });
                                                     } />
                                                 <span>{move || deal_field_label(i18n, field)}</span>
+                                            </label>
+                                        }).collect_view()}
+                                        {custom_fields.get_value().into_iter().map(|(field, label)| view! {
+                                            <label class="check">
+                                                <input type="checkbox"
+                                                    prop:checked=move || row.required_custom.with(|r| r.contains(&field))
+                                                    on:change=move |ev| {
+                                                        let on = event_target_checked(&ev);
+                                                        row.required_custom.update(|r| {
+                                                            r.retain(|f| *f != field);
+                                                            if on { r.push(field); }
+                                                        });
+                                                    } />
+                                                <span>{label}</span>
                                             </label>
                                         }).collect_view()}
                                     </fieldset>

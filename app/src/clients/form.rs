@@ -10,10 +10,12 @@ use shared::AppError;
 use shared::client::{
     ClientDraft, ClientId, ClientKind, ClientView, ContactKind, NewClient, UpdateClient,
 };
+use shared::custom_field::{CustomValues, RecordKind};
 use shared::time_zone::{TIME_ZONES, suggest_time_zone};
 use shared::user::UserId;
 
 use super::{create_client, search_companies, update_client};
+use crate::custom_fields::{CustomInputs, CustomState};
 use crate::errors::{FormError, field_label};
 use crate::i18n::*;
 
@@ -102,11 +104,15 @@ pub fn ClientForm(
     /// The client being edited; `None` for a new one.
     client: Option<ClientView>,
     users: Vec<(UserId, String)>,
+    /// The clients' custom fields, with this client's values.
+    custom: CustomValues,
     done: Callback<ClientView>,
     #[prop(optional)] cancel: Option<Callback<()>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let start = client.as_ref().map(ClientView::draft).unwrap_or_default();
+    let custom_state = CustomState::new(&custom);
+    let custom_fields = StoredValue::new(custom.fields);
     let editing = client.as_ref().map(|c| (c.id, c.version));
     let kind = RwSignal::new(start.kind);
     let name = RwSignal::new(start.name.clone());
@@ -167,6 +173,7 @@ pub fn ClientForm(
                         version,
                         client: draft,
                         allow_duplicate,
+                        custom: custom_state.inputs(&custom_fields.get_value()),
                     })
                     .await
                 }
@@ -174,6 +181,7 @@ pub fn ClientForm(
                     create_client(NewClient {
                         client: draft,
                         allow_duplicate,
+                        custom: custom_state.inputs(&custom_fields.get_value()),
                     })
                     .await
                 }
@@ -306,6 +314,7 @@ pub fn ClientForm(
                 <textarea name="notes" rows="3" prop:value=move || notes.get()
                     on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
             </label>
+            <CustomInputs fields=custom_fields.get_value() users=users.clone() state=custom_state />
             <FormError error />
             <Show when=move || !duplicates.get().is_empty()>
                 <div class="duplicates" role="alert">
@@ -359,7 +368,10 @@ pub fn NewClientPage() -> impl IntoView {
             </header>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, admin.loading)}</p> }>
                 {move || options.get().and_then(Result::ok).map(|options| view! {
-                    <ClientForm client=None users=options.users done />
+                    <ClientForm client=None users=options.users custom=CustomValues {
+                        fields: options.custom_fields.into_iter().filter(|f| f.applies_to(RecordKind::Client, None)).collect(),
+                        ..Default::default()
+                    } done />
                 })}
             </Transition>
         </section>

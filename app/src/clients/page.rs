@@ -11,6 +11,7 @@ use shared::timeline::Subject;
 use super::form::ClientForm;
 use super::{kind_label, load_client_page};
 use crate::board::format_money;
+use crate::custom_fields::CustomFieldsView;
 use crate::documents::DocumentsSection;
 use crate::errors::error_message;
 use crate::i18n::*;
@@ -64,6 +65,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
     let kind = client.kind;
     let edited = client.clone();
     let users = page.users.clone();
+    let custom_for_form = page.custom.clone();
     let links = |values: &[String], scheme: &'static str| {
         values
             .iter()
@@ -98,6 +100,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                 <ClientForm
                     client=Some(edited.clone())
                     users=users.clone()
+                    custom=custom_for_form.clone()
                     done=Callback::new(move |_| { editing.set(false); reload.run(()) })
                     cancel=Callback::new(move |()| editing.set(false))
                 />
@@ -125,6 +128,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                     client.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view().into_any(),
                 ))}
             </dl>
+            <CustomFieldsView custom=page.custom.clone() />
             {client.notes.clone().map(|notes| view! {
                 <section class="card"><h2>{t!(i18n, clients.notes)}</h2><p class="notes">{notes}</p></section>
             })}
@@ -172,7 +176,7 @@ fn ClientCard(page: ClientPage, reload: Callback<()>) -> impl IntoView {
                     }.into_any()
                 }}
             </section>
-            <DocumentsSection subject=Subject::Client(client.id) documents=page.documents.clone() />
+            <DocumentsSection subject=Subject::Client(client.id) documents=page.documents.clone() categories=page.document_categories.clone() />
             <TasksSection subject=Subject::Client(client.id) tasks=page.tasks.clone() users=page.users.clone() now=page.now reload />
             <Timeline entries=page.timeline.clone() subject=Subject::Client(client.id) reload />
         </section>

@@ -31,6 +31,7 @@ fn new(client: ClientDraft) -> NewClient {
     NewClient {
         client,
         allow_duplicate: false,
+        custom: Vec::new(),
     }
 }
 
@@ -130,6 +131,7 @@ async fn a_company_with_a_person_contacts_tags_and_time_zone() {
                 ..company.draft()
             },
             allow_duplicate: false,
+            custom: Vec::new(),
         },
         t0(),
     )
@@ -240,6 +242,7 @@ async fn a_matching_phone_email_or_tax_id_warns_until_confirmed() {
                 ..first.draft()
             },
             allow_duplicate: false,
+            custom: Vec::new(),
         },
         t0(),
     )
@@ -299,6 +302,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
             ..ivan.draft()
         },
         allow_duplicate: false,
+        custom: Vec::new(),
     };
     let saved = update_client(&c.t.db, &admin, update(ivan.version), t0())
         .await
@@ -462,6 +466,7 @@ async fn the_deal_form_edits_the_primary_contacts_and_keeps_the_others() {
                 ..client.draft()
             },
             allow_duplicate: false,
+            custom: Vec::new(),
         },
         t0(),
     )
@@ -480,6 +485,7 @@ async fn the_deal_form_edits_the_primary_contacts_and_keeps_the_others() {
             client_email: Some("ivan@mail.example".into()),
             amount: deal.amount.clone(),
             responsible: deal.responsible,
+            custom: Vec::new(),
         },
         t0(),
     )
@@ -526,6 +532,7 @@ async fn a_deal_can_be_for_an_existing_client_the_creator_may_see() {
         amount: None,
         responsible: None,
         client: Some(client),
+        custom: Vec::new(),
     };
     let before = client_count(&c).await;
     let created = shared::deal::service::create_deal(&c.t.db, &(), &admin, deal(company.id), t0())

@@ -88,6 +88,7 @@ impl Conveyor {
                 }),
                 responsible: Some(responsible.id),
                 client: None,
+                custom: Vec::new(),
             },
             t0(),
         )
@@ -234,6 +235,7 @@ async fn required_fields_block_entry() {
             amount: None,
             responsible: None,
             client: None,
+            custom: Vec::new(),
         },
         t0(),
     )
@@ -627,6 +629,7 @@ async fn columns_page_by_fifty_with_exact_totals_and_a_vague_search_still_finds_
             amount: None,
             responsible: None,
             client: None,
+            custom: Vec::new(),
         },
         t0(),
     )

@@ -290,3 +290,79 @@ async fn only_those_who_may_see_the_record_upload_or_download() {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(stored_files(&s.dir), 1);
 }
+
+#[tokio::test]
+async fn admins_add_categories_uploads_use_them_and_removed_ones_keep_their_documents() {
+    use shared::access::Actor;
+    use shared::document::service::{add_category, custom_categories, remove_category};
+    let s = setup(25).await;
+    let manager = s.c.t.user("boss@bank.ru", Role::Manager, vec![]).await;
+    let manager = s.c.t.actor(&manager).await;
+    assert_eq!(
+        add_category(&s.c.t.db, &manager, "Pay slips", crate::harness::t0()).await,
+        Err(shared::AppError::Forbidden)
+    );
+    let system = Actor::system();
+    let slips = add_category(&s.c.t.db, &system, "  Pay   slips ", crate::harness::t0())
+        .await
+        .unwrap();
+    assert_eq!(slips.name, "Pay slips");
+    assert!(matches!(
+        add_category(&s.c.t.db, &system, "pay SLIPS", crate::harness::t0()).await,
+        Err(shared::AppError::Duplicate { .. })
+    ));
+    assert!(matches!(
+        add_category(&s.c.t.db, &system, " ", crate::harness::t0()).await,
+        Err(shared::AppError::Validation { .. })
+    ));
+
+    let deal = s.c.deal(&s.c.admin).await;
+    let admin = signed_in(&s.app, "admin@bank.ru").await;
+    let subject = format!("deal:{}", deal.id.0);
+    let code = slips.code();
+    let reply = send(
+        &s.app,
+        upload(
+            &admin,
+            &[("subject", &subject), ("category", &code)],
+            &[("march.pdf", PDF)],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let filed = documents_of(&s.c.t.db, Subject::Deal(deal.id))
+        .await
+        .unwrap();
+    assert_eq!(filed[0].category, code);
+
+    // Removed: no longer offered, refused for new uploads, still naming its documents.
+    remove_category(&s.c.t.db, &system, slips.id).await.unwrap();
+    let reply = send(
+        &s.app,
+        upload(
+            &admin,
+            &[("subject", &subject), ("category", &code)],
+            &[("april.pdf", PDF)],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(stored_files(&s.dir), 1);
+    let all = custom_categories(&s.c.t.db).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(!all[0].active);
+    assert_eq!(all[0].name, "Pay slips");
+    let card = shared::deal::service::load_deal_card(
+        &s.c.t.db,
+        &s.c.t.actor(&s.c.admin).await,
+        deal.id,
+        crate::harness::t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(card.document_categories, all);
+    // The name is free again once removed.
+    add_category(&s.c.t.db, &system, "Pay slips", crate::harness::t0())
+        .await
+        .unwrap();
+}

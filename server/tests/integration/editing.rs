@@ -41,6 +41,7 @@ fn edit(deal: &DealView) -> UpdateDeal {
         client_email: client.as_ref().and_then(|c| c.email.clone()),
         amount: deal.amount.clone(),
         responsible: deal.responsible,
+        custom: Vec::new(),
     }
 }
 
@@ -225,6 +226,7 @@ async fn the_board_filters_by_department_amount_and_creation_day() {
                 amount: Some(rub(amount)),
                 responsible: None,
                 client: None,
+                custom: Vec::new(),
             },
             t0() + Duration::days(day) + Duration::hours(23),
         )
@@ -337,6 +339,7 @@ async fn renaming_reordering_and_adding_stages_keeps_history_as_it_was() {
             department_id: None,
             sla_seconds: None,
             required_fields: vec![DealField::ClientEmail],
+            required_custom_fields: Vec::new(),
             kind: StageKind::Open,
         },
     );

@@ -15,6 +15,7 @@ mod auth;
 mod clients;
 mod conclusions;
 mod conveyor;
+mod custom_fields;
 mod digest;
 mod documents;
 mod editing;

@@ -75,6 +75,7 @@ async fn the_deal_timeline_merges_moves_changes_conclusions_and_comments() {
                 currency: "RUB".into(),
             }),
             responsible: Some(scorer.id),
+            custom: Vec::new(),
         },
         t0() + Duration::hours(2),
     )
@@ -332,6 +333,7 @@ async fn the_client_timeline_has_its_changes_comments_and_deal_moves() {
                 ..client.draft()
             },
             allow_duplicate: false,
+            custom: Vec::new(),
         },
         t0() + Duration::hours(2),
     )

@@ -72,6 +72,15 @@ pub async fn load_choices(db: &impl ConnectionTrait) -> Result<BoardChoices, App
             .into_iter()
             .map(|d| (d.id, d.name))
             .collect(),
+        custom_fields: crate::custom_field::service::list_fields(db)
+            .await?
+            .into_iter()
+            .filter(|field| {
+                field.active
+                    && field.entity == crate::custom_field::RecordKind::Deal
+                    && field.kind.filter().is_some()
+            })
+            .collect(),
     })
 }
 
@@ -229,6 +238,11 @@ async fn board_condition(
     if let Some(to) = filter.created_to.and_then(|to| to.succ_opt()) {
         condition =
             condition.add(deals::Column::CreatedAt.lt(to.and_time(NaiveTime::MIN).and_utc()));
+    }
+    for custom in
+        crate::custom_field::service::board_conditions(db, pipeline.id, &filter.custom).await?
+    {
+        condition = condition.add(custom);
     }
     if filter.sla_exceeded {
         // Each stage has its own SLA: a deal is late when it entered its stage earlier

@@ -26,6 +26,9 @@ pub struct BoardFilter {
     pub created_to: Option<NaiveDate>,
     /// Matches the title, or the client's name, phone or e-mail.
     pub search: Option<String>,
+    /// Conditions on the pipeline's custom fields.
+    #[serde(default)]
+    pub custom: Vec<crate::custom_field::CustomFilter>,
 }
 
 /// One column: a stage, its exact totals and a page of cards.
@@ -54,4 +57,8 @@ pub struct BoardChoices {
     pub pipelines: Vec<(PipelineId, String)>,
     pub users: Vec<(UserId, String)>,
     pub departments: Vec<(DepartmentId, String)>,
+    /// The custom deal fields the board can filter by (select, multi-select, user, number,
+    /// money, date, date-time), of every pipeline.
+    #[serde(default)]
+    pub custom_fields: Vec<crate::custom_field::CustomFieldView>,
 }

@@ -68,6 +68,13 @@ pub async fn create_client(
     .insert(&txn)
     .await?;
     write_contacts_and_tags(&txn, row.id, &draft).await?;
+    crate::custom_field::service::save_values(
+        &txn,
+        crate::timeline::Subject::Client(ClientId(row.id)),
+        None,
+        &new.custom,
+    )
+    .await?;
     let view = get_client(&txn, actor, ClientId(row.id)).await?;
     txn.commit().await?;
     Ok(view)
@@ -148,11 +155,21 @@ pub async fn update_client(
     }
     write_contacts_and_tags(&txn, update.id.0, &draft).await?;
     let view = get_client(&txn, actor, update.id).await?;
+    let mut changes = changes_between(&before, &view);
+    changes.extend(
+        crate::custom_field::service::save_values(
+            &txn,
+            crate::timeline::Subject::Client(update.id),
+            None,
+            &update.custom,
+        )
+        .await?,
+    );
     crate::timeline::service::record_changes(
         &txn,
         crate::timeline::Subject::Client(update.id),
         actor,
-        changes_between(&before, &view),
+        changes,
         now,
     )
     .await?;
@@ -446,7 +463,12 @@ pub async fn load_client_page(
     let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Client(id)).await?;
     let documents =
         crate::document::service::documents_of(db, crate::timeline::Subject::Client(id)).await?;
+    let custom =
+        crate::custom_field::service::values_of(db, crate::timeline::Subject::Client(id), None)
+            .await?;
     Ok(ClientPage {
+        custom,
+        document_categories: crate::document::service::custom_categories(db).await?,
         documents,
         tasks,
         client,

@@ -79,6 +79,9 @@ pub struct NewClient {
     pub client: ClientDraft,
     /// The caller saw the possible duplicates and creates the client anyway.
     pub allow_duplicate: bool,
+    /// Values of the clients' custom fields.
+    #[serde(default)]
+    pub custom: Vec<crate::custom_field::CustomInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +91,9 @@ pub struct UpdateClient {
     pub version: i32,
     pub client: ClientDraft,
     pub allow_duplicate: bool,
+    /// Custom field values to change; fields not named keep their values.
+    #[serde(default)]
+    pub custom: Vec<crate::custom_field::CustomInput>,
 }
 
 /// Another client with the same phone, e-mail or tax id.
@@ -210,4 +216,8 @@ pub struct ClientPage {
     /// first.
     pub timeline: Vec<crate::timeline::TimelineEntry>,
     pub now: DateTime<Utc>,
+    /// The client's custom fields and values.
+    pub custom: crate::custom_field::CustomValues,
+    /// The admins' document categories (the upload form offers the active ones).
+    pub document_categories: Vec<crate::document::DocumentCategory>,
 }

@@ -180,6 +180,7 @@ mod tests {
                 client_email: Some("ivan@example.com".into()),
                 amount: Some(money("10")),
                 responsible: None,
+                custom: Vec::new(),
             };
             change(&mut deal);
             validate_update(&deal)

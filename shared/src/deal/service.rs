@@ -16,6 +16,7 @@ use super::{
 use crate::access::Actor;
 use crate::client::entity::clients;
 use crate::client::service::save_deal_client;
+use crate::custom_field;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::{DealEvent, DealEventKind, EventSink};
@@ -93,6 +94,15 @@ pub async fn create_deal(
     if let Some(field) = missing.first() {
         return Err(AppError::RequiredField { field: *field });
     }
+    // The values a new deal starts with are part of its creation, not changes.
+    custom_field::service::save_values(
+        &txn,
+        crate::timeline::Subject::Deal(view.id),
+        Some(pipeline.id),
+        &cmd.custom,
+    )
+    .await?;
+    ensure_custom_filled(&txn, &view, &first).await?;
     record(&txn, &view, None, &first, actor, now, "", false, None).await?;
     txn.commit().await?;
     events.publish(DealEvent {
@@ -156,6 +166,7 @@ pub async fn move_deal(
     if let Some(field) = missing_fields(&to, |field| is_filled(&current, field)).first() {
         return Err(AppError::RequiredField { field: *field });
     }
+    ensure_custom_filled(&txn, &current, &to).await?;
     let seconds_in_from = (now - deal.stage_entered_at).num_seconds().max(0);
     let mut changed: deals::ActiveModel = deal.into();
     changed.stage_id = Set(to.id.0);
@@ -252,11 +263,22 @@ pub async fn update_deal(
     if let Some(field) = missing_fields(&stage, |field| is_filled(&view, field)).first() {
         return Err(AppError::RequiredField { field: *field });
     }
+    let mut changes = changes_between(&before_view, &view);
+    changes.extend(
+        custom_field::service::save_values(
+            &txn,
+            crate::timeline::Subject::Deal(view.id),
+            Some(pipeline.id),
+            &cmd.custom,
+        )
+        .await?,
+    );
+    ensure_custom_filled(&txn, &view, &stage).await?;
     crate::timeline::service::record_changes(
         &txn,
         crate::timeline::Subject::Deal(view.id),
         actor,
-        changes_between(&before_view, &view),
+        changes,
         now,
     )
     .await?;
@@ -272,6 +294,26 @@ pub async fn update_deal(
         departments: stage.department_id.into_iter().collect(),
     });
     Ok(view)
+}
+
+/// `RequiredCustomField` unless the deal has a value for every custom field `stage`
+/// requires.
+async fn ensure_custom_filled(
+    db: &impl ConnectionTrait,
+    deal: &DealView,
+    stage: &StageView,
+) -> Result<(), AppError> {
+    match custom_field::service::first_missing(
+        db,
+        deal.id,
+        deal.pipeline_id,
+        &stage.required_custom_fields,
+    )
+    .await?
+    {
+        Some(field) => Err(AppError::RequiredCustomField { field }),
+        None => Ok(()),
+    }
 }
 
 /// Takes the deal's write lock (a row lock on PostgreSQL, the write lock on SQLite) with a
@@ -571,6 +613,12 @@ pub async fn load_deal_card(
     let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Deal(id)).await?;
     let documents =
         crate::document::service::documents_of(db, crate::timeline::Subject::Deal(id)).await?;
+    let custom = custom_field::service::values_of(
+        db,
+        crate::timeline::Subject::Deal(id),
+        Some(deal.pipeline_id),
+    )
+    .await?;
     Ok(DealCard {
         deal,
         pipeline,
@@ -585,5 +633,7 @@ pub async fn load_deal_card(
         documents,
         timeline,
         now,
+        custom,
+        document_categories: crate::document::service::custom_categories(db).await?,
     })
 }

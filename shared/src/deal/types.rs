@@ -61,6 +61,9 @@ pub struct NewDeal {
     /// An existing client (the client fields above are then ignored).
     #[serde(default)]
     pub client: Option<crate::client::ClientId>,
+    /// Values of the pipeline's custom fields.
+    #[serde(default)]
+    pub custom: Vec<crate::custom_field::CustomInput>,
 }
 
 /// A request to move a deal to another stage.
@@ -98,6 +101,10 @@ pub struct DealCard {
     pub timeline: Vec<crate::timeline::TimelineEntry>,
     /// The server's clock when the card was read (the client's local time).
     pub now: DateTime<Utc>,
+    /// The deal's custom fields and values.
+    pub custom: crate::custom_field::CustomValues,
+    /// The admins' document categories (the upload form offers the active ones).
+    pub document_categories: Vec<crate::document::DocumentCategory>,
 }
 
 /// A request to change a deal's fields. Every field is the new value (the form sends them
@@ -113,4 +120,7 @@ pub struct UpdateDeal {
     pub client_email: Option<String>,
     pub amount: Option<Money>,
     pub responsible: Option<UserId>,
+    /// Custom field values to change; fields not named keep their values.
+    #[serde(default)]
+    pub custom: Vec<crate::custom_field::CustomInput>,
 }

@@ -8,8 +8,11 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use super::entity::{document_versions, documents};
-use super::{CATEGORIES, DocumentId, DocumentView, Preview, VersionView};
+use super::entity::{document_categories, document_versions, documents};
+use super::{
+    CATEGORIES, CATEGORY_NAME_MAX, CUSTOM_CATEGORY_PREFIX, DocumentCategory, DocumentId,
+    DocumentView, Preview, VersionView,
+};
 use crate::access::Actor;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::timeline::Subject;
@@ -64,7 +67,7 @@ pub async fn check_upload(
             }
         }
         None => {
-            if !CATEGORIES.contains(&target.category.as_str()) {
+            if !is_offered_category(db, &target.category).await? {
                 return Err(AppError::validation(Field::Category, Rule::UnknownValue));
             }
         }
@@ -239,4 +242,103 @@ pub async fn uploads_of(
             d.versions.into_iter().map(move |v| (name.clone(), v))
         })
         .collect())
+}
+
+/// A built-in category, or an admin's category that has not been removed.
+async fn is_offered_category(db: &impl ConnectionTrait, code: &str) -> Result<bool, AppError> {
+    if CATEGORIES.contains(&code) {
+        return Ok(true);
+    }
+    let Some(id) = code
+        .strip_prefix(CUSTOM_CATEGORY_PREFIX)
+        .and_then(|id| id.parse::<i32>().ok())
+    else {
+        return Ok(false);
+    };
+    Ok(document_categories::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .is_some_and(|category| category.active))
+}
+
+/// The admins' categories, removed ones too (they still name their documents), by name.
+pub async fn custom_categories(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<DocumentCategory>, AppError> {
+    Ok(document_categories::Entity::find()
+        .order_by_asc(document_categories::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| DocumentCategory {
+            id: row.id,
+            name: row.name,
+            active: row.active,
+        })
+        .collect())
+}
+
+/// Adds a category (admins only): a name of at most `CATEGORY_NAME_MAX` characters that no
+/// offered category has yet.
+pub async fn add_category(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<DocumentCategory, AppError> {
+    actor.require_admin()?;
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(AppError::validation(Field::Name, Rule::Required));
+    }
+    if name.chars().count() > CATEGORY_NAME_MAX {
+        return Err(AppError::validation(
+            Field::Name,
+            Rule::TooLong {
+                max: CATEGORY_NAME_MAX,
+            },
+        ));
+    }
+    let taken = custom_categories(db)
+        .await?
+        .iter()
+        .any(|c| c.active && c.name.to_lowercase() == name.to_lowercase());
+    if taken {
+        return Err(AppError::Duplicate {
+            entity: Entity::Document,
+            field: Field::Category,
+        });
+    }
+    let row = document_categories::ActiveModel {
+        name: Set(name),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(DocumentCategory {
+        id: row.id,
+        name: row.name,
+        active: row.active,
+    })
+}
+
+/// Stops offering a category (admins only); its documents keep it.
+pub async fn remove_category(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i32,
+) -> Result<(), AppError> {
+    actor.require_admin()?;
+    let row = document_categories::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: Entity::Document,
+        })?;
+    let mut row: document_categories::ActiveModel = row.into();
+    row.active = Set(false);
+    row.update(db).await?;
+    Ok(())
 }

@@ -1,8 +1,30 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The categories a document is filed under.
+/// The built-in categories a document is filed under; admins add their own.
 pub const CATEGORIES: [&str; 4] = ["passport", "financial_statements", "contract", "other"];
+
+/// How a document filed under an admin's category names it: `custom:<id>`.
+pub const CUSTOM_CATEGORY_PREFIX: &str = "custom:";
+
+/// A category an admin added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentCategory {
+    pub id: i32,
+    pub name: String,
+    /// Removed categories are no longer offered but still name their documents.
+    pub active: bool,
+}
+
+impl DocumentCategory {
+    /// The value a document's `category` holds for it.
+    pub fn code(&self) -> String {
+        format!("{CUSTOM_CATEGORY_PREFIX}{}", self.id)
+    }
+}
+
+/// Longest name of an admin's category.
+pub const CATEGORY_NAME_MAX: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

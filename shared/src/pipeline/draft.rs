@@ -89,6 +89,7 @@ mod tests {
             department_id: None,
             sla_seconds: Some(3600),
             required_fields: vec![],
+            required_custom_fields: vec![],
             kind,
         };
         PipelineView {
@@ -115,6 +116,7 @@ mod tests {
             department_id: None,
             sla_seconds: None,
             required_fields: vec![],
+            required_custom_fields: vec![],
             kind: StageKind::Open,
         }
     }

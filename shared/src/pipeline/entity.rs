@@ -34,6 +34,8 @@ pub mod stages {
         pub sla_seconds: Option<i64>,
         /// Comma-separated `DealField` codes.
         pub required_fields: String,
+        /// Comma-separated custom field ids.
+        pub required_custom_fields: String,
         pub kind: String,
     }
 

@@ -117,6 +117,7 @@ mod tests {
             department_id: None,
             sla_seconds: None,
             required_fields: vec![],
+            required_custom_fields: vec![],
             kind,
         }
     }

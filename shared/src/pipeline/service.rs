@@ -156,6 +156,11 @@ pub(crate) fn to_stage_view(stage: stages::Model) -> StageView {
         id: StageId(stage.id),
         pipeline_id: PipelineId(stage.pipeline_id),
         required_fields: decode_fields(&stage.required_fields),
+        required_custom_fields: stage
+            .required_custom_fields
+            .split(',')
+            .filter_map(|id| id.parse().ok().map(crate::custom_field::CustomFieldId))
+            .collect(),
         kind: StageKind::parse(&stage.kind).unwrap_or_default(),
         name: stage.name,
         color: stage.color,
@@ -212,6 +217,7 @@ pub async fn create_from_template(
             department_id: Set(department_id),
             sla_seconds: Set(stage.sla_hours.map(|hours| hours * 3600)),
             required_fields: Set(encode_fields(stage.required_fields)),
+            required_custom_fields: Set(String::new()),
             kind: Set(stage.kind.as_str().to_owned()),
             ..Default::default()
         }
@@ -361,6 +367,21 @@ pub async fn save_pipeline(
             field: Field::Name,
         });
     }
+    // A stage may require only the active deal fields of this pipeline.
+    let fields = crate::custom_field::service::fields_for(
+        &txn,
+        crate::custom_field::RecordKind::Deal,
+        Some(draft.id),
+    )
+    .await?;
+    let unknown = draft
+        .stages
+        .iter()
+        .flat_map(|stage| &stage.required_custom_fields)
+        .any(|id| !fields.iter().any(|field| field.id == *id));
+    if unknown {
+        return Err(AppError::validation(Field::CustomField, Rule::UnknownValue));
+    }
     // Kept and new stages first, so that removed stages' deals have somewhere to go.
     let mut saved = Vec::with_capacity(draft.stages.len());
     for (position, stage) in draft.stages.iter().enumerate() {
@@ -372,6 +393,12 @@ pub async fn save_pipeline(
             department_id: Set(stage.department_id.map(|d| d.0)),
             sla_seconds: Set(stage.sla_seconds),
             required_fields: Set(encode_fields(&stage.required_fields)),
+            required_custom_fields: Set(stage
+                .required_custom_fields
+                .iter()
+                .map(|id| id.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")),
             kind: Set(stage.kind.as_str().to_owned()),
             ..Default::default()
         };

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::custom_field::CustomFieldId;
 use crate::department::DepartmentId;
 
 /// A pipeline's id.
@@ -108,6 +109,9 @@ pub struct StageView {
     /// How long a deal may stay before it is in breach, if there is a limit.
     pub sla_seconds: Option<i64>,
     pub required_fields: Vec<DealField>,
+    /// Custom deal fields a deal must have before it enters.
+    #[serde(default)]
+    pub required_custom_fields: Vec<CustomFieldId>,
     pub kind: StageKind,
 }
 
@@ -151,6 +155,8 @@ pub struct StageDraft {
     pub department_id: Option<DepartmentId>,
     pub sla_seconds: Option<i64>,
     pub required_fields: Vec<DealField>,
+    #[serde(default)]
+    pub required_custom_fields: Vec<CustomFieldId>,
     pub kind: StageKind,
 }
 
@@ -163,6 +169,7 @@ impl From<&StageView> for StageDraft {
             department_id: stage.department_id,
             sla_seconds: stage.sla_seconds,
             required_fields: stage.required_fields.clone(),
+            required_custom_fields: stage.required_custom_fields.clone(),
             kind: stage.kind,
         }
     }

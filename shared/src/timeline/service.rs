@@ -33,7 +33,7 @@ pub async fn record_changes(
         field_changes::ActiveModel {
             deal_id: Set(deal_id),
             client_id: Set(client_id),
-            field: Set(change.field.as_str().to_owned()),
+            field: Set(change.code()),
             old_value: Set(change.old),
             new_value: Set(change.new),
             actor_user_id: Set(actor.user_id.map(|u| u.0)),
@@ -154,15 +154,36 @@ async fn own_entries(
         .await?;
     let people = crate::user::service::all_user_names(db).await?;
     let name = |user: Option<i32>| user.and_then(|u| people.get(&UserId(u)).cloned());
+    let custom_labels = if changes
+        .iter()
+        .any(|row| row.field.starts_with(super::types::CUSTOM_PREFIX))
+    {
+        crate::custom_field::service::labels(db).await?
+    } else {
+        HashMap::new()
+    };
+    let field_of = |code: &str| match code.strip_prefix(super::types::CUSTOM_PREFIX) {
+        Some(id) => {
+            let id = crate::custom_field::CustomFieldId(id.parse().ok()?);
+            let label = custom_labels.get(&id)?.clone();
+            Some((
+                Field::CustomField,
+                Some(crate::custom_field::CustomFieldRef { id, label }),
+            ))
+        }
+        None => Some((Field::parse(code)?, None)),
+    };
     let mut entries: Vec<TimelineEntry> = changes
         .into_iter()
         .filter_map(|row| {
+            let (field, custom) = field_of(&row.field)?;
             Some(TimelineEntry {
                 at: row.at,
                 actor_name: name(row.actor_user_id),
                 deal: None,
                 detail: TimelineDetail::Change(FieldChange {
-                    field: Field::parse(&row.field)?,
+                    field,
+                    custom,
                     old: row.old_value,
                     new: row.new_value,
                 }),

@@ -33,18 +33,37 @@ impl Subject {
     }
 }
 
+/// How a custom field's change is coded in `field_changes.field`.
+pub const CUSTOM_PREFIX: &str = "custom:";
+
 /// One changed field, as people read it (names rather than ids, money with its currency).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
+    /// `Field::CustomField` for a custom field, named by `custom`.
     pub field: Field,
+    #[serde(default)]
+    pub custom: Option<crate::custom_field::CustomFieldRef>,
     pub old: Option<String>,
     pub new: Option<String>,
 }
 
 impl FieldChange {
+    /// The `field_changes.field` code: `Field::as_str`, or `custom:<id>`.
+    pub fn code(&self) -> String {
+        match &self.custom {
+            Some(custom) => format!("{CUSTOM_PREFIX}{}", custom.id.0),
+            None => self.field.as_str().to_owned(),
+        }
+    }
+
     /// A change when the values differ; `None` otherwise.
     pub fn between(field: Field, old: Option<String>, new: Option<String>) -> Option<Self> {
-        (old != new).then_some(FieldChange { field, old, new })
+        (old != new).then_some(FieldChange {
+            field,
+            custom: None,
+            old,
+            new,
+        })
     }
 }
 
