@@ -12,6 +12,7 @@ use shared::department::DepartmentId;
 
 use crate::errors::FormError;
 use crate::i18n::*;
+use crate::moment::moment;
 
 #[server(prefix = "/api", endpoint = "add_conclusion", input = server_fn::codec::Json)]
 pub async fn add_conclusion(conclusion: NewConclusion) -> Result<ConclusionView, AppError> {
@@ -42,7 +43,7 @@ pub fn verdict_class(verdict: Verdict) -> &'static str {
 #[component]
 fn ConclusionItem(conclusion: ConclusionView) -> impl IntoView {
     let i18n = use_i18n();
-    let when = conclusion.at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let when = moment(conclusion.at);
     let verdict = conclusion.verdict;
     view! {
         <div class="conclusion-head">
@@ -104,7 +105,7 @@ pub fn Conclusions(
             <ul class="conclusion-latest">
                 {latest.into_iter().map(|c| {
                     let mine = my_departments.contains(&c.department);
-                    let target = (c.id, c.at.format("%Y-%m-%d %H:%M UTC").to_string());
+                    let target = (c.id, moment(c.at));
                     let department_id = c.department;
                     view! {
                         <li class="conclusion">

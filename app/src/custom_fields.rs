@@ -1,25 +1,30 @@
 //! Custom fields on the cards: the values grouped under their headings, and the inputs the
 //! deal and client forms add for them (one per kind, help text under each).
 
+use chrono_tz::Tz;
 use leptos::prelude::*;
 use shared::custom_field::rules::{chosen_options, display, input_value, is_web_address};
 use shared::custom_field::{
     CustomFieldId, CustomFieldKind, CustomFieldView, CustomInput, CustomValues,
 };
+use shared::time_zone::parse_local_input;
 use shared::user::UserId;
 
 use crate::i18n::*;
+use crate::moment::use_zone;
 
 /// What the custom inputs of a form hold: each field's input text (several options for a
-/// multi-select).
+/// multi-select), date-times in the person's zone.
 #[derive(Clone, Copy)]
 pub struct CustomState {
     values: RwSignal<Vec<(CustomFieldId, Vec<String>)>>,
+    zone: Tz,
 }
 
 impl CustomState {
     /// The form starts from the record's stored values.
     pub fn new(custom: &CustomValues) -> Self {
+        let zone = use_zone();
         let values = custom
             .fields
             .iter()
@@ -27,19 +32,21 @@ impl CustomState {
                 let stored = custom.value(field.id)?;
                 let inputs = match field.kind {
                     CustomFieldKind::MultiSelect => chosen_options(field, stored),
-                    _ => vec![input_value(field, stored)],
+                    _ => vec![input_value(field, stored, zone)],
                 };
                 Some((field.id, inputs))
             })
             .collect();
         CustomState {
             values: RwSignal::new(values),
+            zone,
         }
     }
 
     pub fn empty() -> Self {
         CustomState {
             values: RwSignal::new(Vec::new()),
+            zone: use_zone(),
         }
     }
 
@@ -76,12 +83,24 @@ impl CustomState {
     }
 
     /// The values to submit for `fields` (every field shown, so a cleared one is cleared).
+    /// A local date-time goes as the moment it names; text that is none goes as typed, for
+    /// the server to refuse.
     pub fn inputs(&self, fields: &[CustomFieldView]) -> Vec<CustomInput> {
         fields
             .iter()
-            .map(|field| CustomInput {
-                field: field.id,
-                values: self.get(field.id),
+            .map(|field| {
+                let mut values = self.get(field.id);
+                if field.kind == CustomFieldKind::DateTime {
+                    for value in &mut values {
+                        if let Some(moment) = parse_local_input(value, self.zone) {
+                            *value = moment.to_rfc3339();
+                        }
+                    }
+                }
+                CustomInput {
+                    field: field.id,
+                    values,
+                }
             })
             .collect()
     }
@@ -225,13 +244,15 @@ fn CustomInputField(
             .into_any()
         }
     };
-    let utc = (field.kind == CustomFieldKind::DateTime)
-        .then(|| view! { <small class="muted">{t!(i18n, custom.utc)}</small> });
+    let zone = (field.kind == CustomFieldKind::DateTime).then(|| {
+        let zone = state.zone.name();
+        view! { <small class="muted">{t!(i18n, custom.zone, zone)}</small> }
+    });
     view! {
         <label class="field custom-field">
             <span>{label}{required}</span>
             {input}
-            {utc}
+            {zone}
             {help}
         </label>
     }
@@ -244,6 +265,7 @@ pub fn CustomFieldsView(custom: CustomValues) -> impl IntoView {
     if custom.fields.is_empty() {
         return ().into_any();
     }
+    let zone = use_zone();
     let users = custom.users.clone();
     let user_name = move |id: i32| {
         users
@@ -260,7 +282,7 @@ pub fn CustomFieldsView(custom: CustomValues) -> impl IntoView {
                     <dl class="facts-grid">
                         {fields.into_iter().map(|field| {
                             let value = custom.value(field.id).map(|stored| {
-                                let shown = display(&field, stored, &user_name);
+                                let shown = display(&field, stored, zone, &user_name);
                                 if field.kind == CustomFieldKind::Link && is_web_address(stored) {
                                     view! { <a href=stored.to_owned() target="_blank" rel="noopener noreferrer nofollow">{shown}</a> }.into_any()
                                 } else if field.kind == CustomFieldKind::LongText {

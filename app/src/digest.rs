@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::AppError;
 use shared::digest::{Channel, DigestPage, DigestSettings};
-use shared::time_zone::TIME_ZONES;
 
 use crate::errors::FormError;
 use crate::i18n::*;
@@ -53,7 +52,6 @@ fn DigestForm(page: DigestPage, saved: RwSignal<u32>) -> impl IntoView {
     let settings = page.settings.clone();
     let enabled = RwSignal::new(settings.enabled);
     let send_at = RwSignal::new(settings.send_at.format("%H:%M").to_string());
-    let time_zone = RwSignal::new(settings.time_zone.clone());
     let by_email = RwSignal::new(settings.by_email);
     let messenger_url = RwSignal::new(settings.messenger_url.clone().unwrap_or_default());
     let chat_id = RwSignal::new(settings.messenger_chat_id.clone().unwrap_or_default());
@@ -90,7 +88,6 @@ fn DigestForm(page: DigestPage, saved: RwSignal<u32>) -> impl IntoView {
             settings: DigestSettings {
                 enabled: enabled.get_untracked(),
                 send_at: time,
-                time_zone: time_zone.get_untracked(),
                 by_email: by_email.get_untracked(),
                 messenger_url: blank(messenger_url.get_untracked()),
                 messenger_chat_id: blank(chat_id.get_untracked()),
@@ -118,16 +115,10 @@ fn DigestForm(page: DigestPage, saved: RwSignal<u32>) -> impl IntoView {
                         <input type="time" name="send_at" required prop:value=move || send_at.get()
                             on:input=move |ev| send_at.set(event_target_value(&ev)) />
                     </label>
-                    <label class="field">
-                        <span>{t!(i18n, digest.time_zone)}</span>
-                        <input type="text" name="time_zone" list="time-zones" autocomplete="off" spellcheck="false"
-                            required prop:value=move || time_zone.get()
-                            on:input=move |ev| time_zone.set(event_target_value(&ev)) />
-                        <datalist id="time-zones">
-                            {TIME_ZONES.iter().map(|tz| view! { <option value=tz.name() /> }).collect_view()}
-                        </datalist>
-                        <small class="muted">{t!(i18n, digest.time_zone_hint)}</small>
-                    </label>
+                    <p class="muted small zone-note">
+                        {t!(i18n, digest.time_zone_note, zone = page.time_zone.clone())} " "
+                        <a href="/settings/time-zone">{t!(i18n, digest.change_zone)}</a>
+                    </p>
                 </div>
                 <label class="check">
                     <input type="checkbox" name="by_email" prop:checked=move || by_email.get()

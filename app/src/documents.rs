@@ -9,6 +9,7 @@ use shared::document::{CATEGORIES, DocumentCategory, DocumentView, Preview, Vers
 use shared::timeline::Subject;
 
 use crate::i18n::*;
+use crate::moment::moment;
 
 fn subject_value(subject: Subject) -> String {
     match subject {
@@ -47,11 +48,20 @@ fn format_size(bytes: i64) -> String {
     }
 }
 
-/// The message for `?upload_error=` after a failed upload.
-fn upload_error_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> String {
+/// The limit a redirect names when it does not say: the server's default.
+const DEFAULT_UPLOAD_LIMIT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The message for `?upload_error=` (and `&upload_limit=` in bytes) after a failed upload.
+fn upload_error_text(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    code: &str,
+    limit: Option<String>,
+) -> String {
     let err = match code {
         "upload.too_large" => shared::AppError::TooLarge {
-            max_bytes: 25 * 1024 * 1024,
+            max_bytes: limit
+                .and_then(|bytes| bytes.parse().ok())
+                .unwrap_or(DEFAULT_UPLOAD_LIMIT_BYTES),
         },
         "record.not_found" => shared::AppError::NotFound {
             entity: shared::error::Entity::Document,
@@ -113,7 +123,7 @@ pub fn DocumentsSection(
         <section class="card documents" id="documents" aria-labelledby="documents-title">
             <h2 id="documents-title">{t!(i18n, documents.title)}</h2>
             {move || upload_error().map(|code| view! {
-                <p class="form-error" role="alert">{upload_error_text(i18n, &code)}</p>
+                <p class="form-error" role="alert">{upload_error_text(i18n, &code, query.read().get("upload_limit"))}</p>
             })}
             <form class="form upload-form" method="post" action="/api/documents" enctype="multipart/form-data"
                 aria-label=move || t_string!(i18n, documents.upload).to_string()>
@@ -188,7 +198,7 @@ fn Document(
                             <a href=format!("/files/{}", v.id) download="" rel="external">{move || t_string!(i18n, documents.version, number = number).to_string()} " · " {v.file_name.clone()}</a>
                             <span class="muted small">
                                 " · " {format_size(v.size_bytes)} " · " {v.content_type.clone()} " · "
-                                {v.uploaded_by_name.clone().unwrap_or_default()} " · " {v.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string()}
+                                {v.uploaded_by_name.clone().unwrap_or_default()} " · " {moment(v.uploaded_at)}
                             </span>
                         </li>
                     }}).collect_view()}

@@ -25,10 +25,12 @@ pub mod documents;
 pub mod errors;
 pub mod live;
 pub mod local_time;
+pub mod moment;
 pub mod notifications;
 pub mod pages;
 pub mod shell;
 pub mod tasks;
+pub mod time_zone_page;
 pub mod timeline;
 pub mod url_query;
 
@@ -54,11 +56,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         provide_context(nonce);
     }
+    let zone = moment::DisplayZone::of_request().0;
     view! {
         <!DOCTYPE html>
         <html>
             <head>
                 <meta charset="utf-8" />
+                <meta name=moment::ZONE_META content=zone.name() />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
                 <meta name="theme-color" content="#1f3a5f" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
@@ -85,6 +89,7 @@ fn page_title(title: String) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(moment::DisplayZone::of_request());
     // Marks the page once the WebAssembly runs (effects never run on the server); the
     // end-to-end tests wait for it before clicking.
     Effect::new(|_| {
@@ -115,6 +120,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("analytics/sla") view=analytics::SlaPage />
                         <Route path=path!("analytics/trends") view=analytics::TrendsPage />
                         <Route path=path!("settings/digest") view=digest::DigestSettingsPage />
+                        <Route path=path!("settings/time-zone") view=time_zone_page::TimeZonePage />
                         <Route path=path!("notifications") view=notifications::NotificationsPage />
                         <Route path=path!("tasks") view=tasks::MyTasksPage />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>

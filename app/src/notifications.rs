@@ -8,6 +8,7 @@ use shared::notification::{NotificationKind, NotificationList, NotificationView}
 
 use crate::errors::error_message;
 use crate::i18n::*;
+use crate::moment::moment;
 
 #[server(prefix = "/api", endpoint = "unread_notifications", input = server_fn::codec::Json)]
 pub async fn unread_notifications() -> Result<u64, AppError> {
@@ -122,10 +123,7 @@ fn Item(
         }
         NotificationKind::TaskDue => t_string!(i18n, notifications.task_due).to_string(),
     };
-    let when = notification
-        .created_at
-        .format("%Y-%m-%d %H:%M UTC")
-        .to_string();
+    let when = moment(notification.created_at);
     view! {
         <li class="notification card" class:unread=unread>
             <div class="history-line">

@@ -137,6 +137,7 @@ fn UserMenu(user: UserView) -> impl IntoView {
                     <span class="muted small">{t!(i18n, language)}</span>
                     <LanguageSwitch persist=true />
                 </div>
+                <a class="usermenu-link" href="/settings/time-zone">{t!(i18n, menu.time_zone, zone = user.time_zone.clone())}</a>
                 <a class="usermenu-link" href="/settings/digest">{t!(i18n, menu.digest)}</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="btn btn-block">{t!(i18n, menu.sign_out)}</button>

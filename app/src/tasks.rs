@@ -1,8 +1,8 @@
 //! Tasks: the section on the deal and client cards (the record's tasks and a form to set
-//! one) and `/tasks`, the signed-in person's own, overdue first. Due times are in UTC,
-//! like every time the app shows for now.
+//! one) and `/tasks`, the signed-in person's own, overdue first. Due times are shown and
+//! typed in the person's own time zone.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use shared::AppError;
@@ -12,6 +12,7 @@ use shared::user::UserId;
 
 use crate::errors::{FormError, error_message};
 use crate::i18n::*;
+use crate::moment::moment;
 
 #[server(prefix = "/api", endpoint = "create_task", input = server_fn::codec::Json)]
 pub async fn create_task(task: NewTask) -> Result<TaskView, AppError> {
@@ -59,7 +60,7 @@ fn TaskList(
                 let overdue = task.is_overdue(now);
                 let done = task.done_at.is_some();
                 let id = task.id;
-                let due = task.due_at.format("%Y-%m-%d %H:%M UTC").to_string();
+                let due = moment(task.due_at);
                 view! {
                     <li class="task" class:overdue=overdue class:done=done>
                         <label class="check">
@@ -117,11 +118,8 @@ fn NewTaskForm(
     let due = RwSignal::new(String::new());
     let assignee = RwSignal::new(None::<UserId>);
     let action = ServerAction::<CreateTask>::new();
-    let parse_due = move || {
-        NaiveDateTime::parse_from_str(&due.get_untracked(), "%Y-%m-%dT%H:%M")
-            .map(|naive| naive.and_utc())
-            .ok()
-    };
+    let zone = crate::moment::use_zone();
+    let parse_due = move || shared::time_zone::parse_local_input(&due.get_untracked(), zone);
     let local_error = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || {
         local_error
@@ -164,7 +162,7 @@ fn NewTaskForm(
                         on:input=move |ev| title.set(event_target_value(&ev)) />
                 </label>
                 <label class="field">
-                    <span>{t!(i18n, tasks.due)}</span>
+                    <span>{t!(i18n, tasks.due, zone = zone.name())}</span>
                     <input type="datetime-local" name="due" prop:value=move || due.get()
                         on:input=move |ev| due.set(event_target_value(&ev)) />
                 </label>

@@ -12,6 +12,7 @@ use crate::board::format_duration;
 use crate::conclusions::{verdict_class, verdict_label};
 use crate::errors::{FormError, field_label};
 use crate::i18n::*;
+use crate::moment::moment;
 
 #[server(prefix = "/api", endpoint = "add_comment", input = server_fn::codec::Json)]
 pub async fn add_comment(comment: NewComment) -> Result<Vec<UserId>, AppError> {
@@ -111,7 +112,7 @@ pub fn Timeline(
 #[component]
 fn Entry(entry: TimelineEntry) -> impl IntoView {
     let i18n = use_i18n();
-    let when = entry.at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let when = moment(entry.at);
     let who = entry
         .actor_name
         .clone()
@@ -165,7 +166,7 @@ fn Entry(entry: TimelineEntry) -> impl IntoView {
             <div class="muted small">{file_name}</div>
         }.into_any(),
         TimelineDetail::Task { title, due_at, assignee, done } => {
-            let due = due_at.format("%Y-%m-%d %H:%M UTC").to_string();
+            let due = moment(due_at);
             view! {
                 <div class="history-line">
                     <strong>

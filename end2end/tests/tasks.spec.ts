@@ -17,13 +17,15 @@ test('a task set on a deal shows overdue, reminds its assignee, and is completed
   await form.getByRole('button', { name: 'Add task' }).click();
   await expect(form.getByRole('alert')).toContainText('due time');
 
-  // Due a minute ago (in UTC): it is overdue at once and its reminder is due.
-  const past = new Date(Date.now() - 60_000).toISOString().slice(0, 16);
-  await form.getByLabel('Due (UTC)').fill(past);
+  // Due a minute ago on the demo's Moscow time (UTC+3 all year): it is overdue at once
+  // and its reminder is due. Read as UTC it would be three hours ahead and not overdue.
+  const past = new Date(Date.now() + 3 * 3600_000 - 60_000).toISOString().slice(0, 16);
+  await form.getByLabel('Due (Europe/Moscow)').fill(past);
   await form.getByRole('button', { name: 'Add task' }).click();
   const item = section.locator('.task').filter({ hasText: 'Call back about the valuation' });
   await expect(item).toBeVisible();
   await expect(item).toContainText('overdue');
+  await expect(item).toContainText(`due ${past.replace('T', ' ')}`);
   await expect(page.getByRole('region', { name: 'Timeline' })).toContainText('Task set: Call back about the valuation');
   await screenshot(page, 'deal-card');
 
@@ -41,4 +43,41 @@ test('a task set on a deal shows overdue, reminds its assignee, and is completed
   await mine.getByRole('checkbox').check();
   await expect(page.getByRole('heading', { name: 'Done' })).toBeVisible();
   await expect(page.locator('.task.done').filter({ hasText: 'Call back about the valuation' })).toBeVisible();
+});
+
+test('a person picks their time zone: an unknown one is refused, and times follow the new one', async ({ page }) => {
+  await signIn(page, 'pavel.orlov@konveyer.demo');
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  await page.getByLabel('Account menu').first().click();
+  await page.getByRole('link', { name: 'Time zone: Europe/Moscow' }).click();
+  await expect(page).toHaveURL(/\/settings\/time-zone$/);
+  await hydrated(page);
+
+  const zone = page.getByLabel('Your time zone');
+  await zone.fill('Mars/Olympus');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('time zone');
+  await zone.fill('Asia/Novosibirsk');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('link', { name: 'Time zone: Asia/Novosibirsk' })).toBeAttached();
+  await hydrated(page);
+  await screenshot(page, 'time-zone');
+
+  // A task typed in Novosibirsk time reads back the same there, two hours from now.
+  await page.goto('/tasks');
+  await hydrated(page);
+  const form = page.getByRole('form', { name: 'New task' });
+  const due = new Date(Date.now() + 7 * 3600_000 + 2 * 3600_000).toISOString().slice(0, 16);
+  await form.getByLabel('Task', { exact: true }).fill('Send the Novosibirsk branch the schedule');
+  await form.getByLabel('Due (Asia/Novosibirsk)').fill(due);
+  await form.getByRole('button', { name: 'Add task' }).click();
+  const task = page.locator('.task').filter({ hasText: 'Send the Novosibirsk branch the schedule' });
+  await expect(task).toContainText(`due ${due.replace('T', ' ')}`);
+  await expect(task).not.toContainText('overdue');
+
+  // The digest goes by the same zone.
+  await page.goto('/settings/digest');
+  await hydrated(page);
+  await expect(page.locator('.zone-note')).toContainText('Asia/Novosibirsk');
 });

@@ -15,6 +15,7 @@ mod m20261124_000010_tasks;
 mod m20261124_000011_documents;
 mod m20261124_000012_custom_fields;
 mod m20261124_000013_document_categories;
+mod m20261124_000014_user_time_zone;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_documents::Migration),
             Box::new(m20261124_000012_custom_fields::Migration),
             Box::new(m20261124_000013_document_categories::Migration),
+            Box::new(m20261124_000014_user_time_zone::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use shared::custom_field::{
 use shared::db::Db;
 use shared::department::{DepartmentInput, service as departments};
 use shared::user::entity::users;
-use shared::user::{NewUser, Role, service as user_service};
+use shared::user::{NewUser, Role, UserView, service as user_service};
 
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "konveyer-demo";
@@ -540,6 +540,19 @@ pub async fn is_empty(db: &Db) -> Result<bool, AppError> {
     Ok(users::Entity::find().count(db).await? == 0)
 }
 
+/// The demo bank works on Moscow time; each person can pick their own zone.
+const DEMO_TIME_ZONE: &str = "Europe/Moscow";
+
+async fn on_demo_time(db: &Db, user: &UserView, now: DateTime<Utc>) -> Result<(), AppError> {
+    let actor = Actor {
+        user_id: Some(user.id),
+        role: user.role,
+        department_ids: user.department_ids.clone(),
+    };
+    user_service::set_time_zone(db, &actor, DEMO_TIME_ZONE, now).await?;
+    Ok(())
+}
+
 /// Loads the demo organisation. Does nothing and returns `false` when users exist.
 pub async fn seed_demo(
     db: &Db,
@@ -550,7 +563,7 @@ pub async fn seed_demo(
         return Ok(false);
     }
     let system = Actor::system();
-    user_service::create_user(
+    let admin = user_service::create_user(
         db,
         &system,
         NewUser {
@@ -564,6 +577,7 @@ pub async fn seed_demo(
         now,
     )
     .await?;
+    on_demo_time(db, &admin, now).await?;
     for (department, people) in DEPARTMENTS {
         let id = departments::create_department(
             db,
@@ -591,6 +605,7 @@ pub async fn seed_demo(
                 now,
             )
             .await?;
+            on_demo_time(db, &user, now).await?;
             head.get_or_insert(user.id);
         }
         departments::update_department(

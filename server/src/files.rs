@@ -187,12 +187,19 @@ async fn upload(
             axum::Json(ids.iter().map(|d| d.0).collect::<Vec<_>>()),
         )
             .into_response(),
-        (Err(err), true, Some(subject)) => Redirect::to(&format!(
-            "{}?upload_error={}#documents",
-            subject.page(),
-            err.code()
-        ))
-        .into_response(),
+        (Err(err), true, Some(subject)) => {
+            // The page names the limit in its message, so it travels with the code.
+            let limit = match err {
+                AppError::TooLarge { max_bytes } => format!("&upload_limit={max_bytes}"),
+                _ => String::new(),
+            };
+            Redirect::to(&format!(
+                "{}?upload_error={}{limit}#documents",
+                subject.page(),
+                err.code()
+            ))
+            .into_response()
+        }
         (Err(err), _, _) => ApiError(err).into_response(),
     }
 }

@@ -1,9 +1,10 @@
 //! IANA time zones: parsing, the list the pickers search, a suggestion from a client's
-//! phone or address, and a client's local time with the hours it is polite to call.
+//! phone or address, a client's local time with the hours it is polite to call, and
+//! moments shown and typed in a person's own zone.
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -12,11 +13,48 @@ use crate::error::{AppError, Field, Rule};
 /// Every IANA time zone name, for the pickers' search.
 pub const TIME_ZONES: &[Tz] = &chrono_tz::TZ_VARIANTS;
 
+/// A new user's zone until they pick their own.
+pub const DEFAULT_TIME_ZONE: &str = "UTC";
+
 /// Local hours in which a call is polite: from 9:00 up to (not including) 21:00.
 pub const CALL_HOURS: std::ops::Range<u32> = 9..21;
 
 pub fn parse_time_zone(name: &str) -> Result<Tz, AppError> {
     Tz::from_str(name.trim()).map_err(|_| AppError::validation(Field::TimeZone, Rule::UnknownValue))
+}
+
+/// What `datetime-local` inputs hold: local date and time to the minute.
+pub const LOCAL_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
+
+/// A moment as a person in `zone` reads it: `2026-11-24 13:30`; in UTC the zone is said,
+/// so nobody takes it for their own wall clock.
+pub fn format_moment(at: DateTime<Utc>, zone: Tz) -> String {
+    let local = at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+    if zone == Tz::UTC {
+        format!("{local} UTC")
+    } else {
+        local
+    }
+}
+
+/// A moment as a `datetime-local` input in `zone` shows it.
+pub fn local_input(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone)
+        .format(LOCAL_INPUT_FORMAT)
+        .to_string()
+}
+
+/// What a person in `zone` typed into a `datetime-local` input (seconds optional), as a
+/// moment. A time the clocks skip (spring forward) is `None`; one they pass twice is the
+/// earlier.
+pub fn parse_local_input(text: &str, zone: Tz) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let naive = NaiveDateTime::parse_from_str(text, LOCAL_INPUT_FORMAT)
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .map(|local| local.with_timezone(&Utc))
 }
 
 /// A client's wall clock now.
@@ -233,5 +271,28 @@ mod tests {
             "21:00 is quiet"
         );
         assert!(local_clock("Mars/Olympus", now).is_none());
+    }
+
+    #[test]
+    fn moments_are_shown_and_read_in_the_person_zone() {
+        let moscow = parse_time_zone("Europe/Moscow").unwrap();
+        let at = "2026-11-24T10:30:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(format_moment(at, moscow), "2026-11-24 13:30");
+        assert_eq!(format_moment(at, Tz::UTC), "2026-11-24 10:30 UTC");
+        assert_eq!(local_input(at, moscow), "2026-11-24T13:30");
+        assert_eq!(parse_local_input("2026-11-24T13:30", moscow), Some(at));
+        assert_eq!(parse_local_input("2026-11-24T10:30:00", Tz::UTC), Some(at));
+        assert_eq!(parse_local_input("24.11.2026 13:30", moscow), None);
+    }
+
+    #[test]
+    fn clock_changes_have_one_reading() {
+        let berlin = parse_time_zone("Europe/Berlin").unwrap();
+        // 2026-03-29 02:30 does not exist in Berlin; 2026-10-25 02:30 happens twice.
+        assert_eq!(parse_local_input("2026-03-29T02:30", berlin), None);
+        assert_eq!(
+            parse_local_input("2026-10-25T02:30", berlin),
+            Some("2026-10-25T00:30:00Z".parse().unwrap())
+        );
     }
 }

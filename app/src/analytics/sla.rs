@@ -7,6 +7,7 @@ use shared::department::DepartmentId;
 use super::charts::{Bar, BarChart, Column, ColumnChart, DataTable, Table};
 use crate::board::format_duration;
 use crate::i18n::*;
+use crate::moment::moment;
 
 fn percent(part: u64, whole: u64) -> String {
     rate(part, whole)
@@ -132,7 +133,7 @@ pub fn SlaDashboards(view: SlaView) -> impl IntoView {
                     d.title.clone(),
                     d.stage_name.clone(),
                     d.responsible.clone().unwrap_or_else(|| "—".to_owned()),
-                    d.entered_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    moment(d.entered_at),
                     format_duration(i18n, d.overdue),
                 ]
             })

@@ -18,6 +18,7 @@ use shared::access::Actor;
 use shared::digest::service::{digest_page, save_settings};
 use shared::digest::{Channel, DigestSettings};
 use shared::error::{Field, Rule};
+use shared::user::service::{get_user, set_time_zone};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -133,7 +134,6 @@ fn evening(url: Option<String>) -> DigestSettings {
     DigestSettings {
         enabled: true,
         send_at: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
-        time_zone: "UTC".into(),
         by_email: true,
         messenger_url: url,
         messenger_chat_id: Some("42".into()),
@@ -289,14 +289,6 @@ async fn bad_settings_are_refused_and_change_nothing() {
         .unwrap();
     for (settings, field, rule) in [
         (
-            DigestSettings {
-                time_zone: "Europe/Atlantis".into(),
-                ..evening(None)
-            },
-            Field::TimeZone,
-            Rule::UnknownValue,
-        ),
-        (
             evening(Some("telegram.org/bot".into())),
             Field::MessengerUrl,
             Rule::InvalidUrl,
@@ -321,5 +313,38 @@ async fn bad_settings_are_refused_and_change_nothing() {
     assert_eq!(
         save_settings(db, &Actor::system(), evening(None), at(24, 10, 0)).await,
         Err(AppError::Forbidden)
+    );
+}
+
+#[tokio::test]
+async fn the_digest_goes_at_the_hour_of_the_person_own_time_zone() {
+    let w = week().await;
+    let db = &w.c.t.db;
+    let sink = SmtpSink::start().await;
+    let job = digests(Some(&sink));
+    let manager = w.c.t.actor(&w.manager).await;
+    save_settings(db, &manager, evening(None), at(24, 9, 0))
+        .await
+        .unwrap();
+    // A zone nobody knows is refused and changes nothing.
+    assert_eq!(
+        set_time_zone(db, &manager, "Europe/Atlantis", at(24, 9, 0)).await,
+        Err(AppError::validation(Field::TimeZone, Rule::UnknownValue))
+    );
+    assert_eq!(get_user(db, w.manager.id).await.unwrap().time_zone, "UTC");
+    assert_eq!(
+        set_time_zone(db, &manager, " Asia/Novosibirsk ", at(24, 9, 0)).await,
+        Ok("Asia/Novosibirsk".to_owned())
+    );
+    // 18:00 in Novosibirsk (UTC+7) is 11:00 UTC.
+    assert_eq!(job.send_due(db, at(24, 10, 59)).await.unwrap(), 0);
+    assert_eq!(job.send_due(db, at(24, 11, 0)).await.unwrap(), 1);
+    let page = digest_page(db, &manager, at(24, 11, 1)).await.unwrap();
+    assert_eq!(page.time_zone, "Asia/Novosibirsk");
+    assert_eq!(page.deliveries[0].day.to_string(), "2026-11-24");
+    // Only a signed-in person has a zone of their own.
+    assert_eq!(
+        set_time_zone(db, &Actor::system(), "Europe/Moscow", at(24, 12, 0)).await,
+        Err(AppError::Unauthenticated)
     );
 }

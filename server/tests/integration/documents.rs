@@ -209,7 +209,7 @@ async fn an_oversize_file_is_413_and_nothing_is_stored() {
     assert_eq!(reply.json()["code"], "upload.too_large");
     assert_eq!(version_count(&s.c.t.db).await.unwrap(), 0);
     assert_eq!(stored_files(&s.dir), 0, "no orphan file");
-    // A browser's form post comes back to the record with the reason.
+    // A browser's form post comes back to the record with the reason and the limit.
     let (content_type, body) = multipart(&[("subject", &subject)], &[("big.bin", &big)]);
     let request = Request::post("/api/documents")
         .header(header::HOST, HOST)
@@ -225,8 +225,9 @@ async fn an_oversize_file_is_413_and_nothing_is_stored() {
         reply.location(),
         Some(
             format!(
-                "/deals/{}?upload_error=upload.too_large#documents",
-                deal.id.0
+                "/deals/{}?upload_error=upload.too_large&upload_limit={}#documents",
+                deal.id.0,
+                1024 * 1024
             )
             .as_str()
         )

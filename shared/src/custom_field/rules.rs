@@ -2,10 +2,12 @@
 //! database (a user field's colleague exists and is active).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::{CustomFieldDraft, CustomFieldKind, CustomFieldView, RecordKind};
 use crate::error::{AppError, Field, Rule};
+use crate::time_zone::{format_moment, local_input};
 
 pub const LABEL_MAX: usize = 100;
 pub const GROUP_MAX: usize = 100;
@@ -234,7 +236,8 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     compact.parse::<Decimal>().ok()
 }
 
-/// A moment from a `datetime-local` input (`2026-11-24T10:30`, read as UTC) or RFC 3339.
+/// A moment as RFC 3339 (the forms turn their local input into it) or, from API clients,
+/// a bare `2026-11-24T10:30` read as UTC.
 fn parse_date_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(moment) = DateTime::parse_from_rfc3339(text) {
         return Some(moment.with_timezone(&Utc));
@@ -262,6 +265,7 @@ pub fn is_web_address(text: &str) -> bool {
 pub fn display(
     field: &CustomFieldView,
     canonical: &str,
+    zone: Tz,
     user_name: impl Fn(i32) -> Option<String>,
 ) -> String {
     match field.kind {
@@ -279,7 +283,7 @@ pub fn display(
         },
         CustomFieldKind::DateTime => canonical
             .parse::<DateTime<Utc>>()
-            .map(|moment| moment.format("%Y-%m-%d %H:%M UTC").to_string())
+            .map(|moment| format_moment(moment, zone))
             .unwrap_or_else(|_| canonical.to_owned()),
         CustomFieldKind::Checkbox => "✓".to_owned(),
         _ => canonical.to_owned(),
@@ -294,12 +298,13 @@ pub fn chosen_options(field: &CustomFieldView, canonical: &str) -> Vec<String> {
     }
 }
 
-/// What an input shows for a stored value (`datetime-local` wants no seconds or zone).
-pub fn input_value(field: &CustomFieldView, canonical: &str) -> String {
+/// What an input shows for a stored value (`datetime-local` wants the local time in
+/// `zone`, without seconds or zone).
+pub fn input_value(field: &CustomFieldView, canonical: &str, zone: Tz) -> String {
     match field.kind {
         CustomFieldKind::DateTime => canonical
             .parse::<DateTime<Utc>>()
-            .map(|moment| moment.format("%Y-%m-%dT%H:%M").to_string())
+            .map(|moment| local_input(moment, zone))
             .unwrap_or_default(),
         _ => canonical.to_owned(),
     }
@@ -425,6 +430,19 @@ mod tests {
             check(CustomFieldKind::DateTime, "tomorrow"),
             Err(Rule::InvalidDate)
         );
+        // Shown and typed in the reader's zone; stored in UTC.
+        let moment = field(CustomFieldKind::DateTime);
+        let moscow: Tz = "Europe/Moscow".parse().unwrap();
+        let stored = "2026-11-24T10:30:00Z";
+        assert_eq!(
+            display(&moment, stored, moscow, |_| None),
+            "2026-11-24 13:30"
+        );
+        assert_eq!(
+            display(&moment, stored, Tz::UTC, |_| None),
+            "2026-11-24 10:30 UTC"
+        );
+        assert_eq!(input_value(&moment, stored, moscow), "2026-11-24T13:30");
     }
 
     #[test]
@@ -452,7 +470,10 @@ mod tests {
         );
         assert_eq!(chosen(&["Low", "Huge"]), Err(Rule::UnknownValue));
         assert_eq!(chosen(&[]), Ok(None));
-        assert_eq!(display(&multi, r#"["Low","High"]"#, |_| None), "Low, High");
+        assert_eq!(
+            display(&multi, r#"["Low","High"]"#, Tz::UTC, |_| None),
+            "Low, High"
+        );
         assert_eq!(
             check_value(
                 &field(CustomFieldKind::Select),
@@ -479,7 +500,7 @@ mod tests {
             Err(Rule::UnknownValue)
         );
         assert_eq!(
-            display(&field(CustomFieldKind::User), "7", |id| (id == 7)
+            display(&field(CustomFieldKind::User), "7", Tz::UTC, |id| (id == 7)
                 .then(|| "Anna".to_owned())),
             "Anna"
         );

@@ -260,7 +260,8 @@ pub async fn save_values(
             names = Some(crate::user::service::all_user_names(db).await?);
         }
         let shown = |value: &str| {
-            display(field, value, |id| {
+            // The timeline keeps one text for every reader: moments in UTC, said so.
+            display(field, value, chrono_tz::Tz::UTC, |id| {
                 names.as_ref().and_then(|n| n.get(&UserId(id)).cloned())
             })
         };

@@ -11,7 +11,6 @@ pub mod digest_settings {
         pub enabled: bool,
         /// "HH:MM", local time.
         pub send_at: String,
-        pub time_zone: String,
         pub by_email: bool,
         pub messenger_url: Option<String>,
         pub messenger_chat_id: Option<String>,

@@ -7,15 +7,13 @@ use super::{DigestSettings, DigestText};
 use crate::analytics::DaySummary;
 use crate::error::{AppError, Field, Rule};
 use crate::locale::Locale;
-use crate::time_zone::parse_time_zone;
 
 const URL_MAX: usize = 500;
 const CHAT_ID_MAX: usize = 100;
 
-/// A known time zone, an `http(s)` webhook without spaces, a short chat id, and somewhere
-/// to send an enabled digest.
+/// An `http(s)` webhook without spaces, a short chat id, and somewhere to send an
+/// enabled digest.
 pub fn validate_settings(settings: &DigestSettings) -> Result<(), AppError> {
-    parse_time_zone(&settings.time_zone)?;
     if let Some(url) = &settings.messenger_url {
         let url = url.trim();
         let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
@@ -46,18 +44,18 @@ pub fn validate_settings(settings: &DigestSettings) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The recipient's local day whose digest is due at `now`: once their local clock has
-/// passed the chosen time, if that day's digest has not gone yet. A day the server was
-/// down for through the evening is skipped, not sent the next morning.
+/// The recipient's local day (in their zone `tz`) whose digest is due at `now`: once their
+/// local clock has passed the chosen time, if that day's digest has not gone yet. A day the
+/// server was down for through the evening is skipped, not sent the next morning.
 pub fn due_day(
     settings: &DigestSettings,
+    tz: Tz,
     last_sent_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Option<NaiveDate> {
     if !settings.enabled {
         return None;
     }
-    let tz = parse_time_zone(&settings.time_zone).ok()?;
     let local = now.with_timezone(&tz);
     let day = local.date_naive();
     (local.time() >= settings.send_at && last_sent_on != Some(day)).then_some(day)
@@ -146,12 +144,12 @@ pub fn digest_text(day: NaiveDate, summary: &DaySummary, locale: Locale) -> Dige
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time_zone::parse_time_zone;
 
-    fn settings(time_zone: &str, at: (u32, u32)) -> DigestSettings {
+    fn settings(at: (u32, u32)) -> DigestSettings {
         DigestSettings {
             enabled: true,
             send_at: NaiveTime::from_hms_opt(at.0, at.1, 0).unwrap(),
-            time_zone: time_zone.to_owned(),
             ..DigestSettings::default()
         }
     }
@@ -168,17 +166,22 @@ mod tests {
 
     #[test]
     fn a_digest_is_due_once_the_local_clock_passes_the_hour() {
-        let moscow = settings("Europe/Moscow", (18, 0));
+        let at_six = settings((18, 0));
+        let moscow = parse_time_zone("Europe/Moscow").unwrap();
         // 14:59 UTC is 17:59 in Moscow: not yet; 15:00 UTC is 18:00 there: due.
-        assert_eq!(due_day(&moscow, None, utc("2026-11-24T14:59:00Z")), None);
         assert_eq!(
-            due_day(&moscow, None, utc("2026-11-24T15:00:00Z")),
+            due_day(&at_six, moscow, None, utc("2026-11-24T14:59:00Z")),
+            None
+        );
+        assert_eq!(
+            due_day(&at_six, moscow, None, utc("2026-11-24T15:00:00Z")),
             Some(day("2026-11-24"))
         );
         // Sent already today: not again; the next day it is due again.
         assert_eq!(
             due_day(
-                &moscow,
+                &at_six,
+                moscow,
                 Some(day("2026-11-24")),
                 utc("2026-11-24T20:00:00Z")
             ),
@@ -186,27 +189,31 @@ mod tests {
         );
         assert_eq!(
             due_day(
-                &moscow,
+                &at_six,
+                moscow,
                 Some(day("2026-11-24")),
                 utc("2026-11-25T15:00:00Z")
             ),
             Some(day("2026-11-25"))
         );
         // Late at night UTC it is already tomorrow in Vladivostok (UTC+10), before 18:00.
-        let vladivostok = settings("Asia/Vladivostok", (18, 0));
+        let vladivostok = parse_time_zone("Asia/Vladivostok").unwrap();
         assert_eq!(
-            due_day(&vladivostok, None, utc("2026-11-24T20:00:00Z")),
+            due_day(&at_six, vladivostok, None, utc("2026-11-24T20:00:00Z")),
             None
         );
         assert_eq!(
-            due_day(&vladivostok, None, utc("2026-11-24T08:30:00Z")),
+            due_day(&at_six, vladivostok, None, utc("2026-11-24T08:30:00Z")),
             Some(day("2026-11-24"))
         );
         let off = DigestSettings {
             enabled: false,
-            ..moscow
+            ..at_six
         };
-        assert_eq!(due_day(&off, None, utc("2026-11-24T20:00:00Z")), None);
+        assert_eq!(
+            due_day(&off, moscow, None, utc("2026-11-24T20:00:00Z")),
+            None
+        );
     }
 
     #[test]
@@ -223,14 +230,6 @@ mod tests {
     #[test]
     fn settings_are_checked() {
         assert!(validate_settings(&DigestSettings::default()).is_ok());
-        let bad_zone = DigestSettings {
-            time_zone: "Mars/Olympus".into(),
-            ..DigestSettings::default()
-        };
-        assert_eq!(
-            validate_settings(&bad_zone),
-            Err(AppError::validation(Field::TimeZone, Rule::UnknownValue))
-        );
         for url in ["ftp://x", "https://", "https://a b", "javascript:alert(1)"] {
             let bad_url = DigestSettings {
                 messenger_url: Some(url.into()),

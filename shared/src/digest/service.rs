@@ -27,7 +27,6 @@ fn to_settings(row: digest_settings::Model) -> DigestSettings {
     DigestSettings {
         enabled: row.enabled,
         send_at: NaiveTime::parse_from_str(&row.send_at, TIME_FORMAT).unwrap_or_default(),
-        time_zone: row.time_zone,
         by_email: row.by_email,
         messenger_url: row.messenger_url,
         messenger_chat_id: row.messenger_chat_id,
@@ -51,9 +50,9 @@ pub async fn digest_page(
         .await?
         .map(to_settings)
         .unwrap_or_default();
-    let tz = parse_time_zone(&settings.time_zone)?;
+    let tz = parse_time_zone(&user.time_zone)?;
     let today = now.with_timezone(&tz).date_naive();
-    let preview = compose(db, &user, &settings, today, now).await?;
+    let preview = compose(db, &user, today, now).await?;
     let deliveries = digest_deliveries::Entity::find()
         .filter(digest_deliveries::Column::UserId.eq(user.id.0))
         .order_by_desc(digest_deliveries::Column::Id)
@@ -72,6 +71,7 @@ pub async fn digest_page(
         .collect();
     Ok(DigestPage {
         settings,
+        time_zone: user.time_zone,
         email: user.email,
         preview,
         deliveries,
@@ -88,7 +88,6 @@ pub async fn save_settings(
     let user_id = signed_in(actor)?;
     let blank = |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let settings = DigestSettings {
-        time_zone: settings.time_zone.trim().to_owned(),
         messenger_url: blank(settings.messenger_url),
         messenger_chat_id: blank(settings.messenger_chat_id),
         ..settings
@@ -101,7 +100,6 @@ pub async fn save_settings(
         user_id: Set(user_id.0),
         enabled: Set(settings.enabled),
         send_at: Set(settings.send_at.format(TIME_FORMAT).to_string()),
-        time_zone: Set(settings.time_zone.clone()),
         by_email: Set(settings.by_email),
         messenger_url: Set(settings.messenger_url.clone()),
         messenger_chat_id: Set(settings.messenger_chat_id.clone()),
@@ -120,11 +118,10 @@ pub async fn save_settings(
 async fn compose(
     db: &impl ConnectionTrait,
     user: &UserView,
-    settings: &DigestSettings,
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<DigestText, AppError> {
-    let tz = parse_time_zone(&settings.time_zone)?;
+    let tz = parse_time_zone(&user.time_zone)?;
     let (start, end) = day_bounds(day, tz).ok_or(AppError::Internal)?;
     let actor = Actor {
         user_id: Some(user.id),
@@ -161,14 +158,17 @@ pub async fn due_digests(
         let last_sent_on = row.last_sent_on.as_deref().and_then(|d| d.parse().ok());
         let user_id = UserId(row.user_id);
         let settings = to_settings(row);
-        let Some(day) = due_day(&settings, last_sent_on, now) else {
-            continue;
-        };
         let user = get_user(db, user_id).await?;
         if !user.active {
             continue;
         }
-        let text = compose(db, &user, &settings, day, now).await?;
+        let Ok(tz) = parse_time_zone(&user.time_zone) else {
+            continue;
+        };
+        let Some(day) = due_day(&settings, tz, last_sent_on, now) else {
+            continue;
+        };
+        let text = compose(db, &user, day, now).await?;
         due.push(DueDigest {
             user,
             settings,

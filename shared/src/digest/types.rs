@@ -10,10 +10,8 @@ pub const STUCK_SHOWN: usize = 5;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DigestSettings {
     pub enabled: bool,
-    /// Local time of day it is sent at.
+    /// Time of day it is sent at, in the person's own time zone (`UserView::time_zone`).
     pub send_at: NaiveTime,
-    /// IANA name, e.g. `Europe/Moscow`.
-    pub time_zone: String,
     /// To the person's e-mail address.
     pub by_email: bool,
     /// A messenger webhook (e.g. a Telegram bot's `sendMessage` URL); JSON
@@ -27,7 +25,6 @@ impl Default for DigestSettings {
         DigestSettings {
             enabled: false,
             send_at: NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
-            time_zone: "UTC".to_owned(),
             by_email: true,
             messenger_url: None,
             messenger_chat_id: None,
@@ -82,6 +79,8 @@ pub struct DigestText {
 pub struct DigestPage {
     pub settings: DigestSettings,
     pub email: String,
+    /// The person's time zone, which `send_at` is in.
+    pub time_zone: String,
     pub preview: DigestText,
     pub deliveries: Vec<DeliveryView>,
 }

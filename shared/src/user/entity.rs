@@ -13,6 +13,8 @@ pub mod users {
         pub password_hash: String,
         pub role: String,
         pub locale: String,
+        /// IANA name; the CRM shows and reads times for this user in it.
+        pub time_zone: String,
         pub active: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

@@ -18,6 +18,7 @@ use crate::department::{DepartmentId, entity::departments};
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::locale::Locale;
 use crate::session;
+use crate::time_zone::DEFAULT_TIME_ZONE;
 
 /// Adds a user. Administrators only (and the system, for the CLI and demo data).
 pub async fn create_user(
@@ -40,6 +41,7 @@ pub async fn create_user(
         password_hash: Set(password_hash),
         role: Set(cmd.role.as_str().to_owned()),
         locale: Set(Locale::default().as_str().to_owned()),
+        time_zone: Set(DEFAULT_TIME_ZONE.to_owned()),
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
@@ -235,6 +237,28 @@ pub async fn set_locale(
     Ok(())
 }
 
+/// Stores the time zone the signed-in user picked (an IANA name) and returns it tidied.
+pub async fn set_time_zone(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    time_zone: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let id = actor.user_id.ok_or(AppError::Unauthenticated)?;
+    let zone = crate::time_zone::parse_time_zone(time_zone)?;
+    let current = users::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: Entity::User,
+        })?;
+    let mut user: users::ActiveModel = current.into();
+    user.time_zone = Set(zone.name().to_owned());
+    user.updated_at = Set(now);
+    user.update(db).await?;
+    Ok(zone.name().to_owned())
+}
+
 /// Finds a user by e-mail (any case), active or not, with the password hash.
 pub(crate) async fn find_by_email(
     db: &impl ConnectionTrait,
@@ -352,6 +376,7 @@ pub(crate) fn to_view(user: users::Model, department_ids: Vec<DepartmentId>) -> 
         id: UserId(user.id),
         role: Role::parse(&user.role).unwrap_or(Role::Restricted),
         locale: Locale::parse(&user.locale).unwrap_or_default(),
+        time_zone: user.time_zone,
         name: user.name,
         email: user.email,
         active: user.active,

@@ -50,6 +50,8 @@ pub struct UserView {
     pub email: String,
     pub role: Role,
     pub locale: Locale,
+    /// IANA name of the zone the user reads and types times in.
+    pub time_zone: String,
     pub active: bool,
     pub department_ids: Vec<DepartmentId>,
 }
