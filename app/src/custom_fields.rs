@@ -169,8 +169,12 @@ fn CustomInputField(
                 <select name=name aria-required=field.required.to_string()
                     prop:value=move || state.text(id) on:change=on_text>
                     <option value="">"—"</option>
-                    {options.into_iter().map(|option| view! {
-                        <option value=option.clone()>{option.clone()}</option>
+                    {options.into_iter().map(|option| {
+                        // `selected` too, so the server's HTML shows the value before hydration.
+                        let chosen = option.clone();
+                        view! {
+                            <option value=option.clone() selected=move || state.text(id) == chosen>{option.clone()}</option>
+                        }
                     }).collect_view()}
                 </select>
             }
@@ -180,8 +184,12 @@ fn CustomInputField(
             <select name=name aria-required=field.required.to_string()
                 prop:value=move || state.text(id) on:change=on_text>
                 <option value="">"—"</option>
-                {users.into_iter().map(|(user, user_name)| view! {
-                    <option value=user.0.to_string()>{user_name}</option>
+                {users.into_iter().map(|(user, user_name)| {
+                    let value = user.0.to_string();
+                    let chosen = value.clone();
+                    view! {
+                        <option value=value selected=move || state.text(id) == chosen>{user_name}</option>
+                    }
                 }).collect_view()}
             </select>
         }

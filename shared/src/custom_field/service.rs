@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 
 use super::entity::{custom_fields, custom_values};
@@ -92,22 +93,23 @@ pub async fn save_field(
 }
 
 /// Removes a field from forms, cards, filters and stage requirements (admins only). Its
-/// values stay, so the timeline keeps what was recorded. Not atomic on purpose: a failure
-/// half-way leaves an inactive field still named by a stage, which moves ignore.
+/// values stay, so the timeline keeps what was recorded.
 pub async fn remove_field(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     actor: &Actor,
     id: CustomFieldId,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
-    let mut row: custom_fields::ActiveModel = find_row(db, id).await?.into();
+    // The field and the stages that required it change together.
+    let txn = db.begin().await?;
+    let mut row: custom_fields::ActiveModel = find_row(&txn, id).await?.into();
     row.active = Set(false);
-    row.update(db).await?;
+    row.update(&txn).await?;
     // No stage keeps requiring it (the pipeline editor could not show or clear it).
     use crate::pipeline::entity::stages;
     let requiring = stages::Entity::find()
         .filter(stages::Column::RequiredCustomFields.ne(""))
-        .all(db)
+        .all(&txn)
         .await?;
     for stage in requiring {
         let kept: Vec<&str> = stage
@@ -119,9 +121,10 @@ pub async fn remove_field(
         if kept != stage.required_custom_fields {
             let mut stage: stages::ActiveModel = stage.into();
             stage.required_custom_fields = Set(kept);
-            stage.update(db).await?;
+            stage.update(&txn).await?;
         }
     }
+    txn.commit().await?;
     Ok(())
 }
 
