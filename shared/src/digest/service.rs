@@ -1,6 +1,8 @@
 //! The digest's use cases: a person's settings, the digests due now with their text, and
 //! the delivery log. Sending is the server's job (`server::jobs::digest`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -15,6 +17,7 @@ use super::{
 use crate::access::Actor;
 use crate::error::AppError;
 use crate::time_zone::parse_time_zone;
+use crate::user::entity::users;
 use crate::user::service::get_user;
 use crate::user::{UserId, UserView};
 
@@ -149,25 +152,35 @@ pub async fn due_digests(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> Result<Vec<DueDigest>, AppError> {
-    let mut due = Vec::new();
-    for row in digest_settings::Entity::find()
+    let enabled = digest_settings::Entity::find()
         .filter(digest_settings::Column::Enabled.eq(true))
         .all(db)
+        .await?;
+    // The job runs every minute: the recipients' zones in one query, and the whole user
+    // only for a digest that is due.
+    let zones: HashMap<i32, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(enabled.iter().map(|row| row.user_id)))
+        .filter(users::Column::Active.eq(true))
+        .all(db)
         .await?
-    {
+        .into_iter()
+        .map(|user| (user.id, user.time_zone))
+        .collect();
+    let mut due = Vec::new();
+    for row in enabled {
         let last_sent_on = row.last_sent_on.as_deref().and_then(|d| d.parse().ok());
         let user_id = UserId(row.user_id);
         let settings = to_settings(row);
-        let user = get_user(db, user_id).await?;
-        if !user.active {
-            continue;
-        }
-        let Ok(tz) = parse_time_zone(&user.time_zone) else {
+        let Some(tz) = zones
+            .get(&user_id.0)
+            .and_then(|zone| parse_time_zone(zone).ok())
+        else {
             continue;
         };
         let Some(day) = due_day(&settings, tz, last_sent_on, now) else {
             continue;
         };
+        let user = get_user(db, user_id).await?;
         let text = compose(db, &user, day, now).await?;
         due.push(DueDigest {
             user,

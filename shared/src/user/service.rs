@@ -223,18 +223,10 @@ pub async fn set_locale(
     locale: Locale,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let id = actor.user_id.ok_or(AppError::Unauthenticated)?;
-    let current = users::Entity::find_by_id(id.0)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: Entity::User,
-        })?;
-    let mut user: users::ActiveModel = current.into();
-    user.locale = Set(locale.as_str().to_owned());
-    user.updated_at = Set(now);
-    user.update(db).await?;
-    Ok(())
+    update_own(db, actor, now, |user| {
+        user.locale = Set(locale.as_str().to_owned());
+    })
+    .await
 }
 
 /// Stores the time zone the signed-in user picked (an IANA name) and returns it tidied.
@@ -244,8 +236,23 @@ pub async fn set_time_zone(
     time_zone: &str,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    let id = actor.user_id.ok_or(AppError::Unauthenticated)?;
+    actor.user_id.ok_or(AppError::Unauthenticated)?;
     let zone = crate::time_zone::parse_time_zone(time_zone)?;
+    update_own(db, actor, now, |user| {
+        user.time_zone = Set(zone.name().to_owned());
+    })
+    .await?;
+    Ok(zone.name().to_owned())
+}
+
+/// Changes one of the signed-in user's own preferences.
+async fn update_own(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut users::ActiveModel),
+) -> Result<(), AppError> {
+    let id = actor.user_id.ok_or(AppError::Unauthenticated)?;
     let current = users::Entity::find_by_id(id.0)
         .one(db)
         .await?
@@ -253,10 +260,10 @@ pub async fn set_time_zone(
             entity: Entity::User,
         })?;
     let mut user: users::ActiveModel = current.into();
-    user.time_zone = Set(zone.name().to_owned());
+    change(&mut user);
     user.updated_at = Set(now);
     user.update(db).await?;
-    Ok(zone.name().to_owned())
+    Ok(())
 }
 
 /// Finds a user by e-mail (any case), active or not, with the password hash.
