@@ -68,7 +68,7 @@ export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   "$ROOT/scripts/ensure-tools.sh" build
   log "building the release (as scripts/run.sh does)"
-  cargo leptos build --release
+  "$ROOT/scripts/build-site.sh" release >/dev/null
 fi
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 KONVEYER="${BENCH_BIN:-$TARGET_DIR/release/konveyer}"

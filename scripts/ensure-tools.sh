@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the build tools Konveyer needs, skipping what is already there.
 # Usage: scripts/ensure-tools.sh [build|test]
-#   build: wasm32 target, cargo-leptos, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   build: wasm32 target, wasm-bindgen-cli, wasm-split-cli, wasm-opt (npm binaryen)
 #   test:  the above plus Debian's Chromium and the end2end npm packages
+# cargo-leptos is not needed (scripts/build-site.sh does its work); install it yourself for
+# `cargo leptos watch --split` if you want live reload.
 set -euo pipefail
 
-CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
+WASM_SPLIT_VERSION=0.2.3
 BINARYEN_VERSION=132.0.0
 TOOLS_DIR="${KONVEYER_TOOLS_DIR:-$HOME/.cache/konveyer/tools}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,15 +22,17 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 16 minutes on 2 cores, once)"
-  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
-fi
-
 if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2.5 minutes, once)"
   # Not --locked: its lockfile names a webpki-roots release the registry lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# Cuts the lazy routes' code into their own files (the library cargo-leptos --split uses).
+if ! command -v wasm-split-cli >/dev/null ||
+  ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  log "installing wasm-split-cli $WASM_SPLIT_VERSION (about a minute, once)"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 fi
 
 # Debian's binaryen (wasm-opt 108) produces a wasm that fails to hydrate; npm's works.

@@ -7,12 +7,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 "$ROOT/scripts/ensure-tools.sh" build
-TOOLS_DIR="${KONVEYER_TOOLS_DIR:-$HOME/.cache/konveyer/tools}"
-export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-
-echo "[konveyer] building (the first build takes several minutes on 2 cores)" >&2
-cargo leptos build --release
-
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+KONVEYER="$("$ROOT/scripts/build-site.sh" release | tail -1)"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
-exec "$TARGET_DIR/release/konveyer" serve "$@"
+exec "$KONVEYER" serve "$@"

@@ -1,13 +1,12 @@
 //! Custom fields on the cards: the values grouped under their headings, and the inputs the
 //! deal and client forms add for them (one per kind, help text under each).
 
-use chrono_tz::Tz;
 use leptos::prelude::*;
 use shared::custom_field::rules::{chosen_options, display, input_value, is_web_address};
 use shared::custom_field::{
     CustomFieldId, CustomFieldKind, CustomFieldView, CustomInput, CustomValues,
 };
-use shared::time_zone::parse_local_input;
+use shared::time_zone::{Zone, parse_local_input};
 use shared::user::UserId;
 
 use crate::i18n::*;
@@ -18,7 +17,7 @@ use crate::moment::use_zone;
 #[derive(Clone, Copy)]
 pub struct CustomState {
     values: RwSignal<Vec<(CustomFieldId, Vec<String>)>>,
-    zone: Tz,
+    zone: Zone,
 }
 
 impl CustomState {

@@ -38,7 +38,7 @@ use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use crate::i18n::{I18nContextProvider, Locale};
 
@@ -90,13 +90,6 @@ fn page_title(title: String) -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(moment::DisplayZone::of_request());
-    // Marks the page once the WebAssembly runs (effects never run on the server); the
-    // end-to-end tests wait for it before clicking.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     let cookie_options: CookieOptions<Locale> = CookieOptions::default()
         .path("/")
         .max_age(365_i64 * 24 * 3600 * 1000);
@@ -110,29 +103,68 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=shell::AppShell>
                         <Route path=path!("") view=|| view! { <Redirect path="/board" /> } />
                         <Route path=path!("board") view=board::BoardPage />
-                        <Route path=path!("deals/new") view=deal_form::NewDealPage />
+                        <Route path=path!("deals/new") view={Lazy::<NewDealRoute>::new()} />
                         <Route path=path!("deals/:id") view=deal_card::DealPage />
-                        <Route path=path!("clients") view=clients::ClientsPage />
-                        <Route path=path!("clients/new") view=clients::NewClientPage />
-                        <Route path=path!("clients/:id") view=clients::ClientPageView />
-                        <Route path=path!("analytics") view=analytics::AnalyticsPage />
-                        <Route path=path!("analytics/team") view=analytics::TeamPage />
-                        <Route path=path!("analytics/sla") view=analytics::SlaPage />
-                        <Route path=path!("analytics/trends") view=analytics::TrendsPage />
-                        <Route path=path!("settings/digest") view=digest::DigestSettingsPage />
-                        <Route path=path!("settings/time-zone") view=time_zone_page::TimeZonePage />
-                        <Route path=path!("notifications") view=notifications::NotificationsPage />
-                        <Route path=path!("tasks") view=tasks::MyTasksPage />
+                        <Route path=path!("clients") view={Lazy::<ClientsRoute>::new()} />
+                        <Route path=path!("clients/new") view={Lazy::<NewClientRoute>::new()} />
+                        <Route path=path!("clients/:id") view={Lazy::<ClientRoute>::new()} />
+                        <Route path=path!("analytics") view={Lazy::<AnalyticsRoute>::new()} />
+                        <Route path=path!("analytics/team") view={Lazy::<TeamRoute>::new()} />
+                        <Route path=path!("analytics/sla") view={Lazy::<SlaRoute>::new()} />
+                        <Route path=path!("analytics/trends") view={Lazy::<TrendsRoute>::new()} />
+                        <Route path=path!("settings/digest") view={Lazy::<DigestSettingsRoute>::new()} />
+                        <Route path=path!("settings/time-zone") view={Lazy::<TimeZoneRoute>::new()} />
+                        <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
+                        <Route path=path!("tasks") view={Lazy::<MyTasksRoute>::new()} />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>
                             <Route path=path!("") view=|| view! { <Redirect path="/admin/users" /> } />
-                            <Route path=path!("users") view=admin::users::UsersPage />
-                            <Route path=path!("departments") view=admin::departments::DepartmentsPage />
-                            <Route path=path!("pipelines") view=admin::pipelines::PipelinesPage />
-                            <Route path=path!("fields") view=admin::fields::CustomFieldsPage />
+                            <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                            <Route path=path!("departments") view={Lazy::<DepartmentsRoute>::new()} />
+                            <Route path=path!("pipelines") view={Lazy::<PipelinesRoute>::new()} />
+                            <Route path=path!("fields") view={Lazy::<CustomFieldsRoute>::new()} />
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>
             </Router>
         </I18nContextProvider>
     }
+}
+
+/// Declares a route whose page is loaded when first opened: the browser fetches that page's
+/// part of the WebAssembly then, so the first page a person opens (sign-in, board, deal
+/// card) downloads only what it needs. The server renders every page as before.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path;)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    NewDealRoute => deal_form::NewDealPage;
+    ClientsRoute => clients::ClientsPage;
+    NewClientRoute => clients::NewClientPage;
+    ClientRoute => clients::ClientPageView;
+    AnalyticsRoute => analytics::AnalyticsPage;
+    TeamRoute => analytics::TeamPage;
+    SlaRoute => analytics::SlaPage;
+    TrendsRoute => analytics::TrendsPage;
+    DigestSettingsRoute => digest::DigestSettingsPage;
+    TimeZoneRoute => time_zone_page::TimeZonePage;
+    NotificationsRoute => notifications::NotificationsPage;
+    MyTasksRoute => tasks::MyTasksPage;
+    UsersRoute => admin::users::UsersPage;
+    DepartmentsRoute => admin::departments::DepartmentsPage;
+    PipelinesRoute => admin::pipelines::PipelinesPage;
+    CustomFieldsRoute => admin::fields::CustomFieldsPage;
 }

@@ -2,13 +2,12 @@
 //! knows it from the session and writes it into the page, so the browser renders the same.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use leptos::prelude::*;
-use shared::time_zone::format_moment;
+use shared::time_zone::{Zone, format_moment};
 
 /// The zone this page shows and reads times in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DisplayZone(pub Tz);
+pub struct DisplayZone(pub Zone);
 
 /// The `<meta>` that carries the zone from the server's render to the browser's.
 pub const ZONE_META: &str = "konveyer-time-zone";
@@ -31,13 +30,13 @@ impl DisplayZone {
             .and_then(|meta| meta.get_attribute("content"));
         #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
         let name = None::<String>;
-        DisplayZone(name.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC))
+        DisplayZone(name.and_then(|name| name.parse().ok()).unwrap_or(Zone::UTC))
     }
 }
 
 /// The zone of this page (UTC outside the app).
-pub fn use_zone() -> Tz {
-    use_context::<DisplayZone>().map_or(Tz::UTC, |zone| zone.0)
+pub fn use_zone() -> Zone {
+    use_context::<DisplayZone>().map_or(Zone::UTC, |zone| zone.0)
 }
 
 /// A moment in the reader's zone: `2026-11-24 13:30` (`… UTC` for readers in UTC).

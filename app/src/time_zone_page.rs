@@ -52,7 +52,7 @@ pub fn TimeZonePage() -> impl IntoView {
                         required prop:value=move || time_zone.get()
                         on:input=move |ev| time_zone.set(event_target_value(&ev)) />
                     <datalist id="time-zones">
-                        {TIME_ZONES.iter().map(|tz| view! { <option value=tz.name() /> }).collect_view()}
+                        {TIME_ZONES.iter().map(|name| view! { <option value=*name /> }).collect_view()}
                     </datalist>
                     <small class="muted">{t!(i18n, time_zone.hint)}</small>
                 </label>

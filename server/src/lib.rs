@@ -25,6 +25,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use shared::db::Db;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -43,6 +44,10 @@ pub struct AppState {
     /// Where documents' bytes are kept, and the upload limit.
     pub files: files::Files,
 }
+
+/// The largest body a page or server function request may carry: forms and JSON of a few
+/// kilobytes, with room to spare. Larger ones get 413 before they are read.
+pub const REQUEST_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Builds the whole HTTP application: pages, server functions, health, middleware.
 pub fn build_router(state: AppState) -> Router {
@@ -65,7 +70,6 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
-        .merge(files::routes(&state.files))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -73,6 +77,10 @@ pub fn build_router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Server functions read their whole body; without a bound one hostile request could
+        // make the process allocate gigabytes. Uploads (merged below) have their own limit.
+        .layer(RequestBodyLimitLayer::new(REQUEST_BODY_LIMIT))
+        .merge(files::routes(&state.files))
         .layer(axum::middleware::from_fn(error::server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -4,14 +4,79 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Timelike, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, Field, Rule};
 
+#[cfg(target_family = "wasm")]
+mod intl;
+mod names;
+#[cfg(not(target_family = "wasm"))]
+mod native;
+
+#[cfg(target_family = "wasm")]
+use intl::offset_seconds;
+#[cfg(not(target_family = "wasm"))]
+use native::offset_seconds;
+
+/// An IANA time zone. On the server its rules come from chrono-tz's database; in the
+/// browser from the browser's own `Intl`, so the WebAssembly ships names but no rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Zone(&'static str);
+
+impl Zone {
+    pub const UTC: Zone = Zone("UTC");
+
+    /// The IANA name, e.g. `Europe/Moscow`.
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// How far the zone's wall clock is ahead of UTC at `at`, in seconds.
+    pub fn offset_at(self, at: DateTime<Utc>) -> i32 {
+        offset_seconds(self.0, at)
+    }
+
+    /// The zone's wall clock at `at`.
+    pub fn local(self, at: DateTime<Utc>) -> NaiveDateTime {
+        at.naive_utc() + Duration::seconds(i64::from(self.offset_at(at)))
+    }
+
+    /// The moment the zone's wall clock shows `local`: `None` for a time the clocks skip
+    /// (spring forward), the earlier for one they pass twice (autumn).
+    pub fn from_local(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+        // Offsets change at most once around any wall time, so the offsets a day before and
+        // a day after are the only candidates; a candidate holds if the zone agrees with it.
+        let around = |days: i64| {
+            let probe = Utc.from_utc_datetime(&(local + Duration::days(days)));
+            self.offset_at(probe)
+        };
+        [around(-1), around(1)]
+            .into_iter()
+            .filter_map(|offset| {
+                let at = Utc.from_utc_datetime(&(local - Duration::seconds(i64::from(offset))));
+                (self.offset_at(at) == offset).then_some(at)
+            })
+            .min()
+    }
+}
+
+impl FromStr for Zone {
+    type Err = AppError;
+
+    fn from_str(name: &str) -> Result<Zone, AppError> {
+        let name = name.trim();
+        names::NAMES
+            .iter()
+            .find(|known| **known == name)
+            .map(|known| Zone(known))
+            .ok_or_else(|| AppError::validation(Field::TimeZone, Rule::UnknownValue))
+    }
+}
+
 /// Every IANA time zone name, for the pickers' search.
-pub const TIME_ZONES: &[Tz] = &chrono_tz::TZ_VARIANTS;
+pub const TIME_ZONES: &[&str] = names::NAMES;
 
 /// A new user's zone until they pick their own.
 pub const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -19,8 +84,8 @@ pub const DEFAULT_TIME_ZONE: &str = "UTC";
 /// Local hours in which a call is polite: from 9:00 up to (not including) 21:00.
 pub const CALL_HOURS: std::ops::Range<u32> = 9..21;
 
-pub fn parse_time_zone(name: &str) -> Result<Tz, AppError> {
-    Tz::from_str(name.trim()).map_err(|_| AppError::validation(Field::TimeZone, Rule::UnknownValue))
+pub fn parse_time_zone(name: &str) -> Result<Zone, AppError> {
+    name.parse()
 }
 
 /// What `datetime-local` inputs hold: local date and time to the minute.
@@ -28,9 +93,9 @@ pub const LOCAL_INPUT_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 /// A moment as a person in `zone` reads it: `2026-11-24 13:30`; in UTC the zone is said,
 /// so nobody takes it for their own wall clock.
-pub fn format_moment(at: DateTime<Utc>, zone: Tz) -> String {
-    let local = at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
-    if zone == Tz::UTC {
+pub fn format_moment(at: DateTime<Utc>, zone: Zone) -> String {
+    let local = zone.local(at).format("%Y-%m-%d %H:%M").to_string();
+    if zone == Zone::UTC {
         format!("{local} UTC")
     } else {
         local
@@ -38,23 +103,19 @@ pub fn format_moment(at: DateTime<Utc>, zone: Tz) -> String {
 }
 
 /// A moment as a `datetime-local` input in `zone` shows it.
-pub fn local_input(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone)
-        .format(LOCAL_INPUT_FORMAT)
-        .to_string()
+pub fn local_input(at: DateTime<Utc>, zone: Zone) -> String {
+    zone.local(at).format(LOCAL_INPUT_FORMAT).to_string()
 }
 
 /// What a person in `zone` typed into a `datetime-local` input (seconds optional), as a
 /// moment. A time the clocks skip (spring forward) is `None`; one they pass twice is the
 /// earlier.
-pub fn parse_local_input(text: &str, zone: Tz) -> Option<DateTime<Utc>> {
+pub fn parse_local_input(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
     let text = text.trim();
     let naive = NaiveDateTime::parse_from_str(text, LOCAL_INPUT_FORMAT)
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
-    zone.from_local_datetime(&naive)
-        .earliest()
-        .map(|local| local.with_timezone(&Utc))
+    zone.from_local(naive)
 }
 
 /// A client's wall clock now.
@@ -62,7 +123,7 @@ pub fn parse_local_input(text: &str, zone: Tz) -> Option<DateTime<Utc>> {
 pub struct LocalClock {
     /// `HH:MM` in the client's zone.
     pub time: String,
-    /// The zone's abbreviation or offset (`MSK`, `+05`).
+    /// The zone's offset from UTC (`+03`, `+05:30`, `-04`; `UTC` for none).
     pub zone: String,
     /// Outside 9:00-21:00 there: do not call now.
     pub quiet: bool,
@@ -70,13 +131,29 @@ pub struct LocalClock {
 
 /// The local time in `time_zone` at `now`; `None` for an unknown zone.
 pub fn local_clock(time_zone: &str, now: DateTime<Utc>) -> Option<LocalClock> {
-    let tz = parse_time_zone(time_zone).ok()?;
-    let local = now.with_timezone(&tz);
+    let zone = parse_time_zone(time_zone).ok()?;
+    let local = zone.local(now);
     Some(LocalClock {
         time: local.format("%H:%M").to_string(),
-        zone: local.format("%Z").to_string(),
+        zone: format_offset(zone.offset_at(now)),
         quiet: !CALL_HOURS.contains(&local.hour()),
     })
+}
+
+/// `+03`, `+05:30`, `-04`, or `UTC` for no offset: the same text on the server and in the
+/// browser (abbreviations such as `MSK` come from a database the browser build lacks).
+pub fn format_offset(seconds: i32) -> String {
+    if seconds == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    if minutes == 0 {
+        format!("{sign}{hours:02}")
+    } else {
+        format!("{sign}{hours:02}:{minutes:02}")
+    }
 }
 
 /// Country calling codes and the zone most of the country's clients live in; the longest
@@ -185,7 +262,7 @@ pub fn suggest_time_zone<'a>(
         if let Some((_, zone)) = CITIES.iter().find(|(city, _)| words.contains(city)) {
             return Some(zone);
         }
-        let by_name = TIME_ZONES.iter().map(|tz| tz.name()).find(|name| {
+        let by_name = TIME_ZONES.iter().copied().find(|name| {
             let city = name.rsplit('/').next().unwrap_or_default();
             let city = city.replace('_', " ").to_lowercase();
             name.contains('/')
@@ -217,7 +294,6 @@ pub fn suggest_time_zone<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn every_suggested_zone_is_a_real_zone() {
@@ -271,6 +347,48 @@ mod tests {
             "21:00 is quiet"
         );
         assert!(local_clock("Mars/Olympus", now).is_none());
+        assert_eq!(moscow.zone, "+03");
+        assert_eq!(local_clock("Asia/Kolkata", now).unwrap().zone, "+05:30");
+        assert_eq!(local_clock("America/New_York", now).unwrap().zone, "-05");
+        assert_eq!(local_clock("UTC", now).unwrap().zone, "UTC");
+    }
+
+    #[test]
+    fn the_name_list_is_chrono_tz_list() {
+        let theirs: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        assert_eq!(TIME_ZONES, theirs.as_slice());
+    }
+
+    #[test]
+    fn offsets_agree_with_chrono_tz_around_the_clock_changes() {
+        use chrono::Offset;
+        // Hourly over a year that has clock changes in both hemispheres.
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 30, 0).unwrap();
+        for name in [
+            "Europe/Berlin",
+            "America/Sao_Paulo",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+        ] {
+            let zone: Zone = name.parse().unwrap();
+            let tz: chrono_tz::Tz = name.parse().unwrap();
+            for hour in 0..(365 * 24) {
+                let at = start + Duration::hours(hour);
+                let expected = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
+                assert_eq!(
+                    zone.offset_at(at),
+                    expected.local_minus_utc(),
+                    "{name} {at}"
+                );
+                let local = zone.local(at);
+                assert_eq!(local, at.with_timezone(&tz).naive_local());
+                let earliest = tz
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc));
+                assert_eq!(zone.from_local(local), earliest, "{name} {local}");
+            }
+        }
     }
 
     #[test]
@@ -278,10 +396,13 @@ mod tests {
         let moscow = parse_time_zone("Europe/Moscow").unwrap();
         let at = "2026-11-24T10:30:00Z".parse::<DateTime<Utc>>().unwrap();
         assert_eq!(format_moment(at, moscow), "2026-11-24 13:30");
-        assert_eq!(format_moment(at, Tz::UTC), "2026-11-24 10:30 UTC");
+        assert_eq!(format_moment(at, Zone::UTC), "2026-11-24 10:30 UTC");
         assert_eq!(local_input(at, moscow), "2026-11-24T13:30");
         assert_eq!(parse_local_input("2026-11-24T13:30", moscow), Some(at));
-        assert_eq!(parse_local_input("2026-11-24T10:30:00", Tz::UTC), Some(at));
+        assert_eq!(
+            parse_local_input("2026-11-24T10:30:00", Zone::UTC),
+            Some(at)
+        );
         assert_eq!(parse_local_input("24.11.2026 13:30", moscow), None);
     }
 

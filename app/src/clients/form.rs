@@ -282,7 +282,7 @@ pub fn ClientForm(
                         prop:value=move || time_zone.get()
                         on:input=move |ev| time_zone.set(event_target_value(&ev)) />
                     <datalist id="client-time-zones">
-                        {TIME_ZONES.iter().map(|tz| view! { <option value=tz.name() /> }).collect_view()}
+                        {TIME_ZONES.iter().map(|name| view! { <option value=*name /> }).collect_view()}
                     </datalist>
                     <small class="muted">{t!(i18n, clients.time_zone_hint)}</small>
                     {move || suggestion.get().map(|zone| view! {

@@ -188,6 +188,23 @@ async fn the_session_id_changes_at_sign_in() {
 }
 
 #[tokio::test]
+async fn an_oversize_server_function_body_is_refused_with_413_before_it_is_read() {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let app = t.app();
+    let huge = format!(
+        "email=anna%40bank.ru&password={}",
+        "x".repeat(server::REQUEST_BODY_LIMIT + 1)
+    );
+    let reply = send(&app, post_form("/api/sign_in", &huge, None, Some(ORIGIN))).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.session_cookie().is_none(), "nothing was signed in");
+    // The same request at a normal size still works.
+    let reply = sign_in(&app, "anna@bank.ru", PASSWORD, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[tokio::test]
 async fn wrong_password_is_401_then_429_after_ten_failures() {
     let t = TestDb::new().await;
     t.user("anna@bank.ru", Role::Employee, vec![]).await;

@@ -2,12 +2,11 @@
 //! database (a user field's colleague exists and is active).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::{CustomFieldDraft, CustomFieldKind, CustomFieldView, RecordKind};
 use crate::error::{AppError, Field, Rule};
-use crate::time_zone::{format_moment, local_input};
+use crate::time_zone::{Zone, format_moment, local_input};
 
 pub const LABEL_MAX: usize = 100;
 pub const GROUP_MAX: usize = 100;
@@ -265,7 +264,7 @@ pub fn is_web_address(text: &str) -> bool {
 pub fn display(
     field: &CustomFieldView,
     canonical: &str,
-    zone: Tz,
+    zone: Zone,
     user_name: impl Fn(i32) -> Option<String>,
 ) -> String {
     match field.kind {
@@ -300,7 +299,7 @@ pub fn chosen_options(field: &CustomFieldView, canonical: &str) -> Vec<String> {
 
 /// What an input shows for a stored value (`datetime-local` wants the local time in
 /// `zone`, without seconds or zone).
-pub fn input_value(field: &CustomFieldView, canonical: &str, zone: Tz) -> String {
+pub fn input_value(field: &CustomFieldView, canonical: &str, zone: Zone) -> String {
     match field.kind {
         CustomFieldKind::DateTime => canonical
             .parse::<DateTime<Utc>>()
@@ -432,14 +431,14 @@ mod tests {
         );
         // Shown and typed in the reader's zone; stored in UTC.
         let moment = field(CustomFieldKind::DateTime);
-        let moscow: Tz = "Europe/Moscow".parse().unwrap();
+        let moscow: Zone = "Europe/Moscow".parse().unwrap();
         let stored = "2026-11-24T10:30:00Z";
         assert_eq!(
             display(&moment, stored, moscow, |_| None),
             "2026-11-24 13:30"
         );
         assert_eq!(
-            display(&moment, stored, Tz::UTC, |_| None),
+            display(&moment, stored, Zone::UTC, |_| None),
             "2026-11-24 10:30 UTC"
         );
         assert_eq!(input_value(&moment, stored, moscow), "2026-11-24T13:30");
@@ -471,7 +470,7 @@ mod tests {
         assert_eq!(chosen(&["Low", "Huge"]), Err(Rule::UnknownValue));
         assert_eq!(chosen(&[]), Ok(None));
         assert_eq!(
-            display(&multi, r#"["Low","High"]"#, Tz::UTC, |_| None),
+            display(&multi, r#"["Low","High"]"#, Zone::UTC, |_| None),
             "Low, High"
         );
         assert_eq!(
@@ -500,7 +499,8 @@ mod tests {
             Err(Rule::UnknownValue)
         );
         assert_eq!(
-            display(&field(CustomFieldKind::User), "7", Tz::UTC, |id| (id == 7)
+            display(&field(CustomFieldKind::User), "7", Zone::UTC, |id| (id
+                == 7)
                 .then(|| "Anna".to_owned())),
             "Anna"
         );

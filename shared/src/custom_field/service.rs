@@ -264,7 +264,7 @@ pub async fn save_values(
         }
         let shown = |value: &str| {
             // The timeline keeps one text for every reader: moments in UTC, said so.
-            display(field, value, chrono_tz::Tz::UTC, |id| {
+            display(field, value, crate::time_zone::Zone::UTC, |id| {
                 names.as_ref().and_then(|n| n.get(&UserId(id)).cloned())
             })
         };

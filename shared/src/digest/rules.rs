@@ -1,12 +1,12 @@
 //! When a digest is due, the span of the day it covers and the text it says; pure.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 
 use super::{DigestSettings, DigestText};
 use crate::analytics::DaySummary;
 use crate::error::{AppError, Field, Rule};
 use crate::locale::Locale;
+use crate::time_zone::Zone;
 
 const URL_MAX: usize = 500;
 const CHAT_ID_MAX: usize = 100;
@@ -49,26 +49,22 @@ pub fn validate_settings(settings: &DigestSettings) -> Result<(), AppError> {
 /// server was down for through the evening is skipped, not sent the next morning.
 pub fn due_day(
     settings: &DigestSettings,
-    tz: Tz,
+    tz: Zone,
     last_sent_on: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Option<NaiveDate> {
     if !settings.enabled {
         return None;
     }
-    let local = now.with_timezone(&tz);
-    let day = local.date_naive();
+    let local = tz.local(now);
+    let day = local.date();
     (local.time() >= settings.send_at && last_sent_on != Some(day)).then_some(day)
 }
 
 /// The UTC instants a local day starts and ends at (23 or 25 hours long on the days the
 /// clocks change).
-pub fn day_bounds(day: NaiveDate, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let start = |day: NaiveDate| {
-        tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    };
+pub fn day_bounds(day: NaiveDate, tz: Zone) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = |day: NaiveDate| tz.from_local(day.and_time(NaiveTime::MIN));
     Some((start(day)?, start(day.checked_add_days(Days::new(1))?)?))
 }
 

@@ -54,7 +54,7 @@ pub async fn digest_page(
         .map(to_settings)
         .unwrap_or_default();
     let tz = parse_time_zone(&user.time_zone)?;
-    let today = now.with_timezone(&tz).date_naive();
+    let today = tz.local(now).date();
     let preview = compose(db, &user, today, now).await?;
     let deliveries = digest_deliveries::Entity::find()
         .filter(digest_deliveries::Column::UserId.eq(user.id.0))
