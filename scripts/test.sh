@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-log() { printf '\n\033[1;34m[konveyer] %s\033[0m\n' "$*" >&2; }
+log() { printf '\n\033[1;34m[konveyer %dm%02ds] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 "$ROOT/scripts/ensure-tools.sh" test
 "$ROOT/scripts/ensure-postgres.sh"
