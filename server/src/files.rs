@@ -26,6 +26,7 @@ use shared::AppError;
 use shared::document::service::{StoredFile, UploadTarget, check_upload, record_upload};
 use shared::document::{DocumentId, Preview, safe_file_name, sniff};
 use shared::timeline::Subject;
+use tower::limit::ConcurrencyLimitLayer;
 
 use crate::AppState;
 use crate::config::Config;
@@ -34,6 +35,9 @@ use app::backend::Identity;
 
 /// Files an upload may carry at most.
 const FILES_PER_UPLOAD: usize = 10;
+
+/// Uploads read at the same time; the rest queue.
+const UPLOADS_AT_ONCE: usize = 4;
 
 /// The object store and the size limit, shared by the routes.
 #[derive(Clone)]
@@ -73,6 +77,9 @@ pub fn routes(files: &Files) -> axum::Router<AppState> {
             "/api/documents",
             post(upload).layer(DefaultBodyLimit::max(body_limit)),
         )
+        // An upload is held in memory whole until it is checked; more at once wait their
+        // turn, so a burst cannot take the process to gigabytes.
+        .route_layer(ConcurrencyLimitLayer::new(UPLOADS_AT_ONCE))
         .route("/files/{version}", get(download))
 }
 

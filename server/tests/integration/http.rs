@@ -196,8 +196,23 @@ async fn an_oversize_server_function_body_is_refused_with_413_before_it_is_read(
         "email=anna%40bank.ru&password={}",
         "x".repeat(server::REQUEST_BODY_LIMIT + 1)
     );
-    let reply = send(&app, post_form("/api/sign_in", &huge, None, Some(ORIGIN))).await;
+    // A client that says the length (as browsers and curl do) is refused before any of the
+    // body is read.
+    let mut request = post_form("/api/sign_in", &huge, None, Some(ORIGIN));
+    request
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, huge.len().into());
+    let reply = send(&app, request).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.session_cookie().is_none(), "nothing was signed in");
+    // One that streams without a length is cut off at the limit and refused all the same.
+    let reply = send(&app, post_form("/api/sign_in", &huge, None, Some(ORIGIN))).await;
+    assert!(
+        reply.status.is_client_error(),
+        "{}: {}",
+        reply.status,
+        reply.body
+    );
     assert!(reply.session_cookie().is_none(), "nothing was signed in");
     // The same request at a normal size still works.
     let reply = sign_in(&app, "anna@bank.ru", PASSWORD, None).await;
