@@ -37,14 +37,17 @@ fi
 # Both runs use the same packages and features, so they share one set of build artifacts.
 TEST_PACKAGES=(-p shared -p app -p server -p migrations --features shared/ssr,app/ssr)
 
-# Once (of many runs) an HTTP integration test hung with no CPU use; until that is found,
-# a run that hangs for 20 minutes is stopped and run again once, loudly.
+# Now and then an HTTP integration test hangs with no CPU use (its runtime parked, waiting
+# for a wake-up that never comes; not found yet). The tests are compiled first, then a run
+# that takes over 5 minutes (a normal one takes well under one) is stopped and run again
+# once, loudly.
 run_tests() {
+  cargo test "${TEST_PACKAGES[@]}" --no-run
   local status=0
-  timeout 1200 cargo test "${TEST_PACKAGES[@]}" || status=$?
+  timeout 300 cargo test "${TEST_PACKAGES[@]}" || status=$?
   if [ "$status" -eq 124 ]; then
-    echo "[konveyer] WARNING: the test run hung for 20 minutes; running it once more" >&2
-    timeout 1200 cargo test "${TEST_PACKAGES[@]}"
+    echo "[konveyer] WARNING: the test run hung for 5 minutes; running it once more" >&2
+    timeout 300 cargo test "${TEST_PACKAGES[@]}"
   elif [ "$status" -ne 0 ]; then
     return "$status"
   fi
