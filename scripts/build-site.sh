@@ -48,6 +48,17 @@ FRONT_DIR="$TARGET_DIR/front"
 
 first_build() { [ ! -d "$1" ] && echo " (first build: about $2 minutes on 2 cores; later builds take seconds)" || true; }
 
+# The server compiles in the background while the browser part builds: each spends long
+# stretches on one core (a big crate, LTO, wasm-opt), so together they finish minutes sooner.
+SERVER_LOG="$TARGET_DIR/server-build.log"
+mkdir -p "$TARGET_DIR"
+printf '\033[1;34m[konveyer] the server (%s) compiles in the background meanwhile%s; its log: %s\033[0m\n' \
+  "$SERVER_PROFILE" "$(first_build "$TARGET_DIR/$SERVER_PROFILE_DIR/konveyer" 9)" "$SERVER_LOG" >&2
+SERVER_START=$SECONDS
+cargo build -p server --bin konveyer --profile "$SERVER_PROFILE" > "$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+
 step "browser part: the frontend crate for wasm32$(first_build "$FRONT_DIR/wasm32-unknown-unknown/$WASM_PROFILE_DIR" 8)"
 START=$SECONDS
 # Not incremental: incremental objects can leave symbols wasm-split cannot resolve.
@@ -55,35 +66,48 @@ CARGO_INCREMENTAL=0 cargo build -p frontend --lib --target wasm32-unknown-unknow
   --profile "$WASM_PROFILE" --target-dir "$FRONT_DIR"
 elapsed $START
 
-step "wasm-split and wasm-bindgen: lazy pages into their own files, the JavaScript glue"
-START=$SECONDS
 PKG="$SITE/pkg"
-rm -rf "$PKG"
-mkdir -p "$PKG"
-SPLIT_DIR="$FRONT_DIR/split"
-rm -rf "$SPLIT_DIR"
-mkdir -p "$SPLIT_DIR"
-# The main module goes through wasm-bindgen; the lazy parts (split_*.wasm, chunk_*.wasm)
-# and their loader (__wasm_split.js) are served beside it as they are.
-wasm-split-cli --target web --out-name konveyer \
-  "$FRONT_DIR/wasm32-unknown-unknown/$WASM_PROFILE_DIR/frontend.wasm" "$PKG"
-mv "$PKG/konveyer.wasm" "$SPLIT_DIR/konveyer.wasm"
-wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
-  --out-dir "$PKG" --out-name konveyer "$SPLIT_DIR/konveyer.wasm"
-elapsed $START
-
-if [ "$MODE" = release ]; then
-  step "wasm-opt -Oz: shrinking the browser part (a minute or two)"
+FRONTEND_WASM="$FRONT_DIR/wasm32-unknown-unknown/$WASM_PROFILE_DIR/frontend.wasm"
+# The same wasm as last time (and the same mode): its processed files are still good.
+STAMP="$MODE $(sha256sum "$FRONTEND_WASM" | cut -d' ' -f1)"
+# Splits, binds and shrinks the browser part into $PKG.
+process_wasm() {
+  step "wasm-split and wasm-bindgen: lazy pages into their own files, the JavaScript glue"
   START=$SECONDS
-  for wasm in "$PKG"/*.wasm; do
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-reference-types --enable-multivalue --enable-mutable-globals \
-      "$wasm" -o "$wasm.opt"
-    mv "$wasm.opt" "$wasm"
-  done
+  rm -rf "$PKG"
+  mkdir -p "$PKG"
+  local split_dir="$FRONT_DIR/split"
+  rm -rf "$split_dir"
+  mkdir -p "$split_dir"
+  # The main module goes through wasm-bindgen; the lazy parts (split_*.wasm, chunk_*.wasm)
+  # and their loader (__wasm_split.js) are served beside it as they are.
+  wasm-split-cli --target web --out-name konveyer "$FRONTEND_WASM" "$PKG"
+  mv "$PKG/konveyer.wasm" "$split_dir/konveyer.wasm"
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-dir "$PKG" --out-name konveyer "$split_dir/konveyer.wasm"
   elapsed $START
+
+  if [ "$MODE" = release ]; then
+    step "wasm-opt -Oz: shrinking the browser part (two or three minutes)"
+    START=$SECONDS
+    for wasm in "$PKG"/*.wasm; do
+      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-reference-types --enable-multivalue --enable-mutable-globals \
+        "$wasm" -o "$wasm.opt"
+      mv "$wasm.opt" "$wasm"
+    done
+    elapsed $START
+  else
+    step "wasm-opt: skipped for a dev build"
+  fi
+  echo "$STAMP" > "$PKG/.built-from"
+}
+
+if [ -f "$PKG/.built-from" ] && [ "$(cat "$PKG/.built-from")" = "$STAMP" ]; then
+  step "wasm-split, wasm-bindgen, wasm-opt: the browser part is unchanged, skipped"
+  STEP=$((STEP + 1))
 else
-  step "wasm-opt: skipped for a dev build"
+  process_wasm
 fi
 gz_kb() { cat "$@" | gzip -9 | wc -c | awk '{ printf "%d", $1 / 1024 }'; }
 printf '\033[1;34m[konveyer]   first page (konveyer_bg.wasm): %s KB gzipped; all of the browser part: %s KB gzipped\033[0m\n' \
@@ -93,8 +117,22 @@ step "stylesheet and public files"
 cp style/main.css "$SITE/pkg/konveyer.css"
 cp -R public/. "$SITE/"
 
-step "server: the konveyer binary ($SERVER_PROFILE)$(first_build "$TARGET_DIR/$SERVER_PROFILE_DIR/konveyer" 9)"
-START=$SECONDS
-cargo build -p server --bin konveyer --profile "$SERVER_PROFILE"
-elapsed $START
+step "server: waiting for its build to finish (started $((SECONDS - SERVER_START))s ago)"
+# A line every 20 s with the crate being compiled, rather than a silent wait.
+TICKS=0
+while kill -0 "$SERVER_PID" 2>/dev/null; do
+  sleep 1
+  TICKS=$((TICKS + 1))
+  if [ $((TICKS % 20)) -eq 0 ]; then
+    printf '\033[1;34m[konveyer]   %ss: %s\033[0m\n' "$((SECONDS - SERVER_START))" \
+      "$(grep -o 'Compiling [^ ]* [^ ]*' "$SERVER_LOG" | tail -1)" >&2
+  fi
+done
+if ! wait "$SERVER_PID"; then
+  tail -50 "$SERVER_LOG" >&2
+  echo "the server build failed (whole log: $SERVER_LOG)" >&2
+  exit 1
+fi
+trap - EXIT
+printf '\033[1;34m[konveyer]   server built in %ss\033[0m\n' "$((SECONDS - SERVER_START))" >&2
 echo "$TARGET_DIR/$SERVER_PROFILE_DIR/konveyer"
