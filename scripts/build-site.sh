@@ -46,14 +46,14 @@ SERVER_PROFILE_DIR="$SERVER_PROFILE"
 # The browser build keeps its own target directory, shared with the wasm clippy run.
 FRONT_DIR="$TARGET_DIR/front"
 
-first_build() { [ ! -d "$1" ] && echo " (first build: about $2 minutes on 2 cores; later builds take seconds)" || true; }
+first_build() { [ ! -e "$1" ] && echo " (first build: about $2 minutes on 2 cores; later builds take seconds)" || true; }
 
 # The server compiles in the background while the browser part builds: each spends long
 # stretches on one core (a big crate, LTO, wasm-opt), so together they finish minutes sooner.
 SERVER_LOG="$TARGET_DIR/server-build.log"
 mkdir -p "$TARGET_DIR"
 printf '\033[1;34m[konveyer] the server (%s) compiles in the background meanwhile%s; its log: %s\033[0m\n' \
-  "$SERVER_PROFILE" "$(first_build "$TARGET_DIR/$SERVER_PROFILE_DIR/konveyer" 9)" "$SERVER_LOG" >&2
+  "$SERVER_PROFILE" "$(first_build "$TARGET_DIR/$SERVER_PROFILE_DIR/konveyer" 15)" "$SERVER_LOG" >&2
 SERVER_START=$SECONDS
 cargo build -p server --bin konveyer --profile "$SERVER_PROFILE" > "$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
