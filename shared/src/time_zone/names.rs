@@ -1,6 +1,6 @@
-//! Every IANA time zone name (the tz database chrono-tz 0.10 carries), in its order. The
-//! browser build has only these names, not the rules; a unit test keeps the list equal to
-//! chrono-tz's on the server.
+//! Every IANA time zone name (the tz database chrono-tz 0.10 carries), sorted, in its order.
+//! The browser build has only these names, not the rules; a unit test keeps the list equal
+//! to chrono-tz's on the server.
 
 pub(super) const NAMES: &[&str] = &[
     "Africa/Abidjan",
