@@ -13,6 +13,13 @@ test('the clients list searches, and a company page shows its people and local t
   await expect(page.locator('.client-list tbody tr')).toHaveCount(25);
   await expect(page.locator('.pager')).toContainText('1–25 of');
   await screenshot(page, 'clients-list');
+  // The pager's buttons page through the list (the next one once printed its own source).
+  await expect(page.locator('.pager')).not.toContainText('set_query');
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  await expect(page).toHaveURL(/page=1/);
+  await expect(page.locator('.pager')).toContainText('26–50 of');
+  await page.getByRole('button', { name: 'Previous', exact: true }).click();
+  await expect(page.locator('.pager')).toContainText('1–25 of');
 
   await page.getByRole('searchbox', { name: /Search by name/ }).fill('sibirskie');
   await page.getByRole('searchbox', { name: /Search by name/ }).press('Enter');

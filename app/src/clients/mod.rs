@@ -217,7 +217,7 @@ fn ClientTable(
                         on:click=move |_| set_query.run(vec![("page", (page > 1).then(|| (page - 1).to_string()))])>
                         {t!(i18n, clients.previous)}
                     </button>
-                    <button type="button" class="btn btn-small" disabled=last >= total
+                    <button type="button" class="btn btn-small" disabled={last >= total}
                         on:click=move |_| set_query.run(vec![("page", Some((page + 1).to_string()))])>
                         {t!(i18n, clients.next)}
                     </button>
