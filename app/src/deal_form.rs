@@ -47,7 +47,7 @@ pub async fn deal_form_options(client: Option<ClientId>) -> Result<DealFormChoic
     Ok(DealFormChoices {
         pipelines: shared::pipeline::service::list_pipelines(&db).await?,
         users: shared::user::service::list_user_names(&db).await?,
-        me: actor.user_id,
+        me: actor.user_id(),
         client,
         custom_fields: shared::custom_field::service::list_fields(&db)
             .await?

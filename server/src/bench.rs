@@ -319,6 +319,7 @@ async fn seed(
                     from_department_id: Set(from.and_then(|s| s.department_id).map(|d| d.0)),
                     to_department_id: Set(to.department_id.map(|d| d.0)),
                     actor_user_id: Set(actor),
+                    actor_label: sea_orm::ActiveValue::NotSet,
                     at: Set(at),
                     comment: Set(comment.to_owned()),
                     is_return: Set(from.is_some_and(|f| to.position < f.position)),

@@ -142,16 +142,25 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         files: crate::files::Files::from_config(&config)?,
     };
     tokio::spawn(sweep_expired_sessions(db.clone()));
+    let postgres_url = Some(config.database_url()).filter(|url| !url.starts_with("sqlite:"));
+    tokio::spawn(crate::events::dispatch(
+        db.clone(),
+        state.events.clone(),
+        postgres_url,
+    ));
     let digests = crate::jobs::digest::Digests::new(
         crate::jobs::digest::Smtp::from_config(&config)?,
         crate::jobs::digest::Retry::default(),
     )?;
-    tokio::spawn(crate::jobs::digest::run(db.clone(), digests, now));
-    tokio::spawn(crate::jobs::reminders::run(
-        db.clone(),
-        state.events.clone(),
-        now,
-    ));
+    crate::jobs::Workers {
+        db: db.clone(),
+        events: state.events.clone(),
+        digests: Arc::new(digests),
+        clock: now,
+        instance: format!("{}-{}", hostname(), std::process::id()),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    }
+    .spawn(JOB_WORKERS);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
@@ -165,6 +174,18 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     })
     .await
     .context("serving")
+}
+
+/// Background jobs run side by side on this many workers per server.
+const JOB_WORKERS: usize = 4;
+
+/// This machine's name, for naming the workers that hold a job's lease.
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "konveyer".to_owned())
 }
 
 /// Deletes expired sessions every ten minutes.

@@ -544,11 +544,7 @@ pub async fn is_empty(db: &Db) -> Result<bool, AppError> {
 const DEMO_TIME_ZONE: &str = "Europe/Moscow";
 
 async fn on_demo_time(db: &Db, user: &UserView, now: DateTime<Utc>) -> Result<(), AppError> {
-    let actor = Actor {
-        user_id: Some(user.id),
-        role: user.role,
-        department_ids: user.department_ids.clone(),
-    };
+    let actor = Actor::user(user.id, user.role, user.department_ids.clone());
     user_service::set_time_zone(db, &actor, DEMO_TIME_ZONE, now).await?;
     Ok(())
 }

@@ -90,7 +90,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        service::delete_session(&self.db, &id.to_string())
+        #[expect(clippy::disallowed_methods, reason = "the session store is an adapter")]
+        let now = Utc::now();
+        service::delete_session(&self.db, &id.to_string(), now)
             .await
             .map_err(backend)
     }

@@ -6,22 +6,87 @@ use crate::department::DepartmentId;
 use crate::error::AppError;
 use crate::user::{Role, UserId};
 
-/// The person (or the system itself) on whose behalf a use case runs.
+/// What kind of actor a use case runs for. There is no "unknown": every path names one,
+/// so nothing is allowed by accident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActorKind {
+    /// A signed-in person.
+    User { user_id: UserId },
+    /// An automation rule: acts with the system's reach, named in history.
+    Rule { rule_id: i64, name: String },
+    /// An API token: never sees more than the user it belongs to.
+    Token {
+        token_id: i64,
+        name: String,
+        user_id: UserId,
+    },
+    /// The server itself: the command line, demo data, background jobs.
+    System,
+}
+
+/// Who acts, and with which rights.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
-    /// `None` for the system: the CLI, demo seeding, background jobs.
-    pub user_id: Option<UserId>,
+    pub kind: ActorKind,
     pub role: Role,
     pub department_ids: Vec<DepartmentId>,
 }
 
 impl Actor {
+    /// A person with their role and departments.
+    pub fn user(user_id: UserId, role: Role, department_ids: Vec<DepartmentId>) -> Self {
+        Actor {
+            kind: ActorKind::User { user_id },
+            role,
+            department_ids,
+        }
+    }
+
     /// The system actor, with administrator rights.
     pub fn system() -> Self {
         Actor {
-            user_id: None,
+            kind: ActorKind::System,
             role: Role::Admin,
             department_ids: Vec::new(),
+        }
+    }
+
+    /// An automation rule, with administrator rights; history names the rule.
+    pub fn rule(rule_id: i64, name: String) -> Self {
+        Actor {
+            kind: ActorKind::Rule { rule_id, name },
+            role: Role::Admin,
+            department_ids: Vec::new(),
+        }
+    }
+
+    /// The person acting, or on whose behalf a token acts; `None` for rules and the system.
+    pub fn user_id(&self) -> Option<UserId> {
+        match &self.kind {
+            ActorKind::User { user_id } | ActorKind::Token { user_id, .. } => Some(*user_id),
+            ActorKind::Rule { .. } | ActorKind::System => None,
+        }
+    }
+
+    /// How history names an actor that is not a person ("Rule: …", "API: …"); `None`
+    /// for a person, whose name is looked up by id.
+    pub fn label(&self) -> Option<String> {
+        match &self.kind {
+            ActorKind::User { .. } => None,
+            ActorKind::Rule { name, .. } => Some(format!("Rule: {name}")),
+            ActorKind::Token { name, .. } => Some(format!("API: {name}")),
+            ActorKind::System => Some("System".to_owned()),
+        }
+    }
+
+    /// The stored code of the actor's kind (`user`, `rule`, `token`, `system`).
+    pub fn kind_code(&self) -> &'static str {
+        match self.kind {
+            ActorKind::User { .. } => "user",
+            ActorKind::Rule { .. } => "rule",
+            ActorKind::Token { .. } => "token",
+            ActorKind::System => "system",
         }
     }
 
@@ -47,11 +112,7 @@ mod tests {
     fn only_admins_administer() {
         assert!(Actor::system().require_admin().is_ok());
         for role in [Role::Manager, Role::Employee, Role::Restricted] {
-            let actor = Actor {
-                user_id: Some(UserId(1)),
-                role,
-                department_ids: vec![],
-            };
+            let actor = Actor::user(UserId(1), role, vec![]);
             assert_eq!(actor.require_admin(), Err(AppError::Forbidden));
         }
     }
@@ -75,13 +136,17 @@ pub enum DealScope {
 
 impl Actor {
     pub fn deal_scope(&self) -> DealScope {
-        match (self.role, self.user_id) {
-            (Role::Admin | Role::Manager, _) | (_, None) => DealScope::All,
-            (Role::Employee, Some(user_id)) => DealScope::Departments {
+        // Rules and the system reach everything; a person or a token by the person's role.
+        let Some(user_id) = self.user_id() else {
+            return DealScope::All;
+        };
+        match self.role {
+            Role::Admin | Role::Manager => DealScope::All,
+            Role::Employee => DealScope::Departments {
                 user_id,
                 department_ids: self.department_ids.clone(),
             },
-            (Role::Restricted, Some(user_id)) => DealScope::Own { user_id },
+            Role::Restricted => DealScope::Own { user_id },
         }
     }
 
@@ -112,11 +177,7 @@ mod visibility_tests {
     use super::*;
 
     fn actor(role: Role) -> Actor {
-        Actor {
-            user_id: Some(UserId(7)),
-            role,
-            department_ids: vec![DepartmentId(2)],
-        }
+        Actor::user(UserId(7), role, vec![DepartmentId(2)])
     }
 
     #[test]

@@ -6,4 +6,4 @@ mod types;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use types::{BoardChoices, BoardFilter, BoardView, ColumnView, PAGE_SIZE};
+pub use types::{BoardChoices, BoardFilter, BoardUpdate, BoardView, ColumnView, PAGE_SIZE};

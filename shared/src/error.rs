@@ -170,6 +170,7 @@ pub enum Entity {
     Task,
     Document,
     CustomField,
+    Job,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.

@@ -1,10 +1,12 @@
-//! Sends the evening digests: every minute, each digest due (`shared::digest::service::
-//! due_digests`) goes by e-mail through SMTP and to the person's messenger webhook; a
-//! failed delivery is retried with growing pauses, then logged as failed. Every delivery
-//! is logged, and the day is marked sent either way so nobody gets it twice.
+//! Sends the evening digests on the job queue: a tick job every minute enqueues one send
+//! job per digest due (`shared::digest::service::due_recipients`), which goes by e-mail
+//! through SMTP and to the person's messenger webhook; a failed delivery is retried with
+//! growing pauses, then logged as failed. Every delivery is logged, and the day is marked
+//! sent either way so nobody gets it twice.
 
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
@@ -13,11 +15,13 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use shared::AppError;
 use shared::db::Db;
 use shared::digest::Channel;
-use shared::digest::service::{DueDigest, due_digests, mark_sent, record_delivery};
+use shared::digest::service::{DueDigest, digest_of, due_recipients, mark_sent, record_delivery};
+use shared::job::queue::{NewJob, enqueue};
+use shared::user::UserId;
 
 use crate::config::Config;
 
-/// How often the job looks for due digests.
+/// How often the tick looks for due digests.
 const TICK: Duration = Duration::from_secs(60);
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -120,34 +124,41 @@ impl Digests {
         })
     }
 
-    /// Sends every digest due at `now`; answers how many went out (or were given up on).
+    /// Sends every digest due at `now` in turn; answers how many went out (or were given
+    /// up on). The server does this through the job queue instead (`TICK_JOB`, one
+    /// `SEND_JOB` per recipient), so that one slow recipient delays nobody else.
     pub async fn send_due(&self, db: &Db, now: DateTime<Utc>) -> Result<usize, AppError> {
-        let due = due_digests(db, now).await?;
-        for digest in &due {
-            let user = digest.user.id;
-            if digest.settings.by_email {
-                let (outcome, attempts) = self.email(digest).await;
-                log_outcome(digest, Channel::Email, &outcome, attempts);
-                record_delivery(db, user, digest.day, Channel::Email, outcome, attempts, now)
-                    .await?;
-            }
-            if let Some(url) = &digest.settings.messenger_url {
-                let (outcome, attempts) = self.messenger(url, digest).await;
-                log_outcome(digest, Channel::Messenger, &outcome, attempts);
-                record_delivery(
-                    db,
-                    user,
-                    digest.day,
-                    Channel::Messenger,
-                    outcome,
-                    attempts,
-                    now,
-                )
-                .await?;
-            }
-            mark_sent(db, user, digest.day).await?;
+        let due = due_recipients(db, now).await?;
+        for (user, day) in &due {
+            self.send_to(db, *user, *day, now).await?;
         }
         Ok(due.len())
+    }
+
+    /// Sends `user`'s digest of `day` by each channel they chose, logs every delivery and
+    /// marks the day sent either way, so nobody gets it twice.
+    pub async fn send_to(
+        &self,
+        db: &Db,
+        user: UserId,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let Some(digest) = digest_of(db, user, day, now).await? else {
+            return Ok(());
+        };
+        if digest.settings.by_email {
+            let (outcome, attempts) = self.email(&digest).await;
+            log_outcome(&digest, Channel::Email, &outcome, attempts);
+            record_delivery(db, user, day, Channel::Email, outcome, attempts, now).await?;
+        }
+        if let Some(url) = &digest.settings.messenger_url {
+            let (outcome, attempts) = self.messenger(url, &digest).await;
+            log_outcome(&digest, Channel::Messenger, &outcome, attempts);
+            record_delivery(db, user, day, Channel::Messenger, outcome, attempts, now).await?;
+        }
+        mark_sent(db, user, day).await?;
+        Ok(())
     }
 
     async fn email(&self, digest: &DueDigest) -> (Result<(), String>, u32) {
@@ -246,16 +257,39 @@ where
     (outcome, retry.attempts)
 }
 
-/// Looks for due digests every minute for as long as the server runs; `clock` tells the
-/// time (the adapter's clock, so the job itself reads none).
-pub async fn run(db: Db, digests: Digests, clock: fn() -> DateTime<Utc>) {
-    let mut every = tokio::time::interval(TICK);
-    loop {
-        every.tick().await;
-        if let Err(err) = digests.send_due(&db, clock()).await {
-            tracing::warn!(error = %err, "the digest job failed; it tries again in a minute");
-        }
+/// The job that looks for due digests, once a minute.
+pub const TICK_JOB: &str = "digest.tick";
+/// The job that sends one person's digest of one day (payload `{"user_id", "day"}`).
+pub const SEND_JOB: &str = "digest.send";
+
+/// The tick at `now`: a send job for each digest due, and the next tick a minute later.
+pub async fn tick(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
+    for (user, day) in due_recipients(db, now).await? {
+        enqueue(
+            db,
+            NewJob::new(
+                SEND_JOB,
+                serde_json::json!({ "user_id": user.0, "day": day.to_string() }),
+                now,
+            )
+            .dedup(format!("{SEND_JOB}:{}:{day}", user.0)),
+            now,
+        )
+        .await?;
     }
+    schedule_tick(db, now + chrono::Duration::seconds(TICK.as_secs() as i64)).await
+}
+
+/// Enqueues the tick of the minute `at` falls in (once, whichever server asks first).
+pub async fn schedule_tick(db: &Db, at: DateTime<Utc>) -> Result<(), AppError> {
+    let minute = at.format("%Y-%m-%dT%H:%M").to_string();
+    enqueue(
+        db,
+        NewJob::new(TICK_JOB, serde_json::json!({}), at).dedup(format!("{TICK_JOB}:{minute}")),
+        at,
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use shared::board::service::load_board;
 use shared::deal::service::{create_deal, get_deal, list_transitions, move_deal, update_deal};
 use shared::deal::{DealView, Money, NewDeal, UpdateDeal};
 use shared::error::{Entity, Field, Rule};
-use shared::event::{DealEvent, DealEventKind, EventSink};
+use shared::event::outbox::read_after;
+use shared::event::{Audience, EventSink};
 use shared::pipeline::service::{load_pipeline, save_pipeline};
 use shared::pipeline::{DealField, PipelineDraft, StageDraft, StageKind, StageRemoval};
 use shared::user::Role;
@@ -20,13 +21,13 @@ use shared::user::Role;
 use crate::conveyor::{Conveyor, mv};
 use crate::harness::t0;
 
-/// Keeps what services publish, to check who hears about a change.
+/// Counts the wake-ups services give the dispatcher after they commit.
 #[derive(Default)]
-struct Recorder(Mutex<Vec<DealEvent>>);
+struct Recorder(Mutex<usize>);
 
 impl EventSink for Recorder {
-    fn publish(&self, event: DealEvent) {
-        self.0.lock().unwrap().push(event);
+    fn appended(&self) {
+        *self.0.lock().unwrap() += 1;
     }
 }
 
@@ -78,11 +79,17 @@ async fn editing_a_deal_checks_the_version_the_fields_and_the_stage_rules() {
     assert_eq!(edited.updated_at, t0() + Duration::hours(1));
     assert_eq!(edited.stage_entered_at, deal.stage_entered_at, "no move");
     {
-        let published = events.0.lock().unwrap();
-        assert_eq!(published.len(), 1);
-        assert_eq!(published[0].kind, DealEventKind::Updated);
+        assert_eq!(*events.0.lock().unwrap(), 1);
+        let log = read_after(&c.t.db, 0, 100).await.unwrap();
+        let last = log.last().unwrap();
+        assert_eq!(last.record.data.kind(), "deal.updated");
         // The old responsible hears that the deal left them, the new one that it came.
-        assert_eq!(published[0].responsibles, vec![manager.id, c.admin.id]);
+        match &last.audience {
+            Audience::Deal { responsibles, .. } => {
+                assert_eq!(*responsibles, vec![manager.id, c.admin.id]);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     // An edit made from the old version is refused and changes nothing.
@@ -455,9 +462,17 @@ async fn removing_a_stage_that_holds_deals_asks_where_they_go() {
         assert!(!history[0].is_return);
         assert_eq!(history[1].to_stage_name, "Scoring", "older rows untouched");
     }
-    let published = events.0.lock().unwrap();
-    assert_eq!(published.len(), 2);
-    assert!(published.iter().all(|e| e.kind == DealEventKind::Moved));
+    assert_eq!(
+        *events.0.lock().unwrap(),
+        1,
+        "one wake-up for the saved pipeline"
+    );
+    let log = read_after(&c.t.db, 0, 100).await.unwrap();
+    let relocated: Vec<_> = log
+        .iter()
+        .filter(|e| e.record.occurred_at == later && e.record.data.kind() == "deal.moved")
+        .collect();
+    assert_eq!(relocated.len(), 2);
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod custom_fields;
 mod digest;
 mod documents;
 mod editing;
+mod events;
 mod http;
 mod org;
 mod sessions;

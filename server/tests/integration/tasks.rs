@@ -1,8 +1,6 @@
 //! Tasks: who may set and tick them, "my tasks" with the overdue first, tasks in the
 //! timeline, and the due-time reminder that survives a server restart.
 
-use std::sync::Arc;
-
 use chrono::Duration;
 use shared::AppError;
 use shared::deal::service::load_deal_card;
@@ -10,13 +8,13 @@ use shared::error::{Entity, Field, Rule};
 use shared::notification::NotificationKind;
 use shared::notification::service::{list_notifications, unread_count};
 use shared::task::NewTask;
-use shared::task::service::{create_task, my_tasks, send_due_reminders, set_task_done};
+use shared::task::service::{create_task, my_tasks, set_task_done};
 use shared::timeline::{Subject, TimelineDetail, TimelineKind};
 use shared::user::Role;
 
 use crate::conveyor::Conveyor;
 use crate::harness::t0;
-use crate::timeline::Bells;
+use crate::timeline::bells;
 
 fn task(title: &str, hours: i64, subject: Option<Subject>) -> NewTask {
     NewTask {
@@ -184,23 +182,15 @@ async fn a_reminder_due_while_the_server_was_down_is_sent_once_after_the_restart
     create_task(&c.t.db, &as_manager, task("Later", 48, None), t0())
         .await
         .unwrap();
-    // Before the due time the job has nothing to send; then the server stops.
-    assert_eq!(send_due_reminders(&c.t.db, &(), t0()).await.unwrap(), 0);
+    // Before the due time the worker has nothing to run; then the server stops.
+    assert!(!workers(c.t.db.clone(), t0).run_one("w").await.unwrap());
 
-    // The server starts again two hours later: its job catches up at once.
+    // The server starts again two hours later: its workers catch up at once, and the
+    // reminder due at +1 h goes (the one due at +48 h waits).
     let restarted = c.t.reconnect().await;
-    let bells = Arc::new(Bells::default());
-    let job = tokio::spawn(server::jobs::reminders::run(
-        restarted.clone(),
-        bells.clone(),
-        || t0() + Duration::hours(2),
-    ));
-    let mut waited = 0;
-    while unread_count(&restarted, &as_manager).await.unwrap() == 0 && waited < 100 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        waited += 1;
-    }
-    job.abort();
+    let later = workers(restarted.clone(), || t0() + Duration::hours(2));
+    assert!(later.run_one("w").await.unwrap());
+    assert!(!later.run_one("w").await.unwrap());
     let list = list_notifications(&restarted, &as_manager).await.unwrap();
     assert_eq!(list.unread, 1);
     assert_eq!(list.items[0].kind, NotificationKind::TaskDue);
@@ -209,13 +199,45 @@ async fn a_reminder_due_while_the_server_was_down_is_sent_once_after_the_restart
         list.items[0].subject,
         Some((Subject::Deal(deal.id), deal.title.clone()))
     );
-    assert_eq!(*bells.0.lock().unwrap(), vec![manager.id]);
-    // Another pass, or another server, does not send it again.
-    assert_eq!(
-        send_due_reminders(&c.t.db, &(), t0() + Duration::hours(3))
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(bells(&restarted).await, vec![manager.id]);
+    // The same reminder sent again (a worker that died after sending) goes once.
+    let first = shared::task::service::send_reminder(
+        &c.t.db,
+        &(),
+        list_tasks_id(&c.t.db).await,
+        t0() + Duration::hours(3),
+    )
+    .await
+    .unwrap();
+    assert!(!first);
     assert_eq!(unread_count(&c.t.db, &as_manager).await.unwrap(), 1);
+}
+
+fn workers(
+    db: shared::db::Db,
+    clock: fn() -> chrono::DateTime<chrono::Utc>,
+) -> server::jobs::Workers {
+    server::jobs::Workers {
+        db,
+        events: server::events::EventBus::default(),
+        digests: std::sync::Arc::new(
+            server::jobs::digest::Digests::new(None, server::jobs::digest::Retry::default())
+                .unwrap(),
+        ),
+        clock,
+        instance: "test".into(),
+        wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+    }
+}
+
+/// The first task's id.
+async fn list_tasks_id(db: &shared::db::Db) -> shared::task::TaskId {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let first = shared::task::entity::tasks::Entity::find()
+        .order_by_asc(shared::task::entity::tasks::Column::Id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    shared::task::TaskId(first.id)
 }

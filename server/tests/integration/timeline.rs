@@ -1,8 +1,6 @@
 //! The one timeline (moves, field changes, conclusions, comments), comments with
 //! @mentions, and the notifications a mention sends.
 
-use std::sync::Mutex;
-
 use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use shared::AppError;
@@ -15,7 +13,6 @@ use shared::conclusion::{NewConclusion, Verdict};
 use shared::deal::UpdateDeal;
 use shared::deal::service::{load_deal_card, move_deal, update_deal};
 use shared::error::{Field, Rule};
-use shared::event::{DealEvent, EventSink};
 use shared::notification::service::{list_notifications, mark_read, unread_count};
 use shared::timeline::{Subject, TimelineDetail, TimelineKind};
 use shared::user::{Role, UserId};
@@ -23,16 +20,17 @@ use shared::user::{Role, UserId};
 use crate::conveyor::{Conveyor, mv};
 use crate::harness::t0;
 
-/// Remembers whose bell was told to ring.
-#[derive(Default)]
-pub(crate) struct Bells(pub Mutex<Vec<UserId>>);
-
-impl EventSink for Bells {
-    fn publish(&self, _event: DealEvent) {}
-
-    fn notify(&self, user: UserId) {
-        self.0.lock().unwrap().push(user);
-    }
+/// Whose bell the event log tells to ring.
+pub(crate) async fn bells(db: &shared::db::Db) -> Vec<UserId> {
+    shared::event::outbox::read_after(db, 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|event| match event.record.data {
+            shared::event::EventData::NotificationCreated { user_id } => Some(user_id),
+            _ => None,
+        })
+        .collect()
 }
 
 pub(crate) fn comment(subject: Subject, text: &str) -> NewComment {
@@ -190,10 +188,9 @@ async fn a_mention_notifies_colleagues_who_may_see_the_deal_and_rings_their_bell
             .await;
     let admin = c.t.actor(&c.admin).await;
     let deal = c.deal(&c.admin).await;
-    let bells = Bells::default();
     let notified = add_comment(
         &c.t.db,
-        &bells,
+        &(),
         &admin,
         comment(
             Subject::Deal(deal.id),
@@ -204,7 +201,7 @@ async fn a_mention_notifies_colleagues_who_may_see_the_deal_and_rings_their_bell
     .await
     .unwrap();
     assert_eq!(notified, vec![manager.id]);
-    assert_eq!(*bells.0.lock().unwrap(), vec![manager.id]);
+    assert_eq!(bells(&c.t.db).await, vec![manager.id]);
 
     let as_manager = c.t.actor(&manager).await;
     let list = list_notifications(&c.t.db, &as_manager).await.unwrap();

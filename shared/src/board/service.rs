@@ -10,7 +10,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use super::{BoardChoices, BoardFilter, BoardView, ColumnView, PAGE_SIZE};
+use super::{BoardChoices, BoardFilter, BoardUpdate, BoardView, ColumnView, PAGE_SIZE};
 use crate::access::{Actor, DealScope};
 use crate::client::entity::clients;
 use crate::deal::Money;
@@ -59,6 +59,39 @@ pub async fn load_board(
         pipeline,
         columns,
         now,
+    })
+}
+
+/// What a board shows of one changed deal: its card if the viewer may see it and the
+/// filter lets it through (`None`: it leaves the board), and every column's totals again.
+/// A live board applies this in place instead of reloading every column.
+pub async fn load_board_update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    pipeline_id: PipelineId,
+    filter: &BoardFilter,
+    deal: crate::deal::DealId,
+    now: DateTime<Utc>,
+) -> Result<BoardUpdate, AppError> {
+    let pipeline = load_pipeline(db, pipeline_id).await?;
+    let condition = board_condition(db, actor, &pipeline, filter, now).await?;
+    let totals = load_totals(db, condition.clone()).await?;
+    let row = deals::Entity::find()
+        .filter(condition)
+        .filter(deals::Column::Id.eq(deal.0))
+        .all(db)
+        .await?;
+    Ok(BoardUpdate {
+        deal,
+        card: to_views(db, row).await?.pop(),
+        totals: pipeline
+            .stages
+            .iter()
+            .map(|stage| {
+                let (count, sums) = totals.get(&stage.id).cloned().unwrap_or_default();
+                (stage.id, count, sums)
+            })
+            .collect(),
     })
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::deal::DealView;
 use crate::department::DepartmentId;
-use crate::pipeline::{PipelineId, PipelineView, StageView};
+use crate::pipeline::{PipelineId, PipelineView, StageId, StageView};
 use crate::user::UserId;
 
 /// Cards loaded per column at a time.
@@ -50,6 +50,18 @@ pub struct BoardView {
     /// same on the server and in the browser.
     pub now: DateTime<Utc>,
 }
+
+/// One changed deal as a live board applies it: the card (`None` when it is no longer on
+/// this board for this viewer and filter) and every column's count and sums.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardUpdate {
+    pub deal: crate::deal::DealId,
+    pub card: Option<DealView>,
+    pub totals: Vec<StageTotal>,
+}
+
+/// A column's count and its sums in minor units per currency.
+pub type StageTotal = (StageId, u64, Vec<(String, i64)>);
 
 /// What the board's pipeline switch and filters offer; read once per page, not per reload.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,8 @@ use crate::access::Actor;
 use crate::deal::entity::deals;
 use crate::deal::{DealId, from_minor};
 use crate::error::{AppError, Entity, Field, Rule};
+use crate::event::outbox::append;
+use crate::event::{Audience, EventData};
 use crate::pipeline::PipelineId;
 use crate::user::{Role, UserId};
 
@@ -49,7 +51,7 @@ pub async fn create_client(
         }
     }
     // Without a choice, whoever adds the client looks after them.
-    let responsible = draft.responsible.or(actor.user_id);
+    let responsible = draft.responsible.or(actor.user_id());
     let row = clients::ActiveModel {
         kind: Set(draft.kind.as_str().to_owned()),
         name: Set(draft.name.clone()),
@@ -76,6 +78,17 @@ pub async fn create_client(
     )
     .await?;
     let view = get_client(&txn, actor, ClientId(row.id)).await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::ClientCreated {
+            client_id: view.id,
+            name: view.name.clone(),
+        },
+        Audience::Nobody,
+    )
+    .await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -169,8 +182,19 @@ pub async fn update_client(
         &txn,
         crate::timeline::Subject::Client(update.id),
         actor,
-        changes,
+        changes.clone(),
         now,
+    )
+    .await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::ClientUpdated {
+            client_id: update.id,
+            changes,
+        },
+        Audience::Nobody,
     )
     .await?;
     txn.commit().await?;
@@ -661,7 +685,7 @@ async fn write_contacts_and_tags(
 
 /// What a restricted user may see; `None` for everyone else (all clients).
 fn scope_condition(actor: &Actor) -> Option<Condition> {
-    let user = actor.user_id?;
+    let user = actor.user_id()?;
     (actor.role == Role::Restricted).then(|| {
         Condition::any()
             .add(clients::Column::ResponsibleUserId.eq(user.0))

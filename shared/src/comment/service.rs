@@ -52,7 +52,7 @@ pub async fn add_comment(
         {
             let id = UserId(user.id);
             if handles.contains(&handle_of(&user.email))
-                && Some(id) != actor.user_id
+                && Some(id) != actor.user_id()
                 && !mentioned.contains(&id)
                 && user_can_see(db, id, new.subject).await?
             {
@@ -68,7 +68,7 @@ pub async fn add_comment(
     let comment = comments::ActiveModel {
         deal_id: Set(deal_id),
         client_id: Set(client_id),
-        author_user_id: Set(actor.user_id.map(|u| u.0)),
+        author_user_id: Set(actor.user_id().map(|u| u.0)),
         text: Set(text.clone()),
         at: Set(now),
         ..Default::default()
@@ -83,17 +83,27 @@ pub async fn add_comment(
                 kind: NotificationKind::Mention,
                 subject: Some(new.subject),
                 comment_id: Some(comment.id),
-                actor: actor.user_id,
+                actor: actor.user_id(),
                 text: &text,
             },
             now,
         )
         .await?;
     }
+    crate::event::outbox::append(
+        &txn,
+        actor,
+        now,
+        crate::event::EventData::CommentAdded {
+            comment_id: comment.id,
+            subject: new.subject,
+            mentioned: mentioned.clone(),
+        },
+        crate::event::Audience::Nobody,
+    )
+    .await?;
     txn.commit().await?;
-    for user in &mentioned {
-        events.notify(*user);
-    }
+    events.appended();
     Ok(mentioned)
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 
 use super::entity::conclusions;
@@ -14,12 +15,14 @@ use crate::deal::DealId;
 use crate::deal::service::get_deal;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Field, Rule};
+use crate::event::outbox::append;
+use crate::event::{Audience, EventData};
 use crate::user::UserId;
 
 /// Adds a conclusion in the name of one of the actor's departments, on a deal the actor
 /// may see. A correction names a conclusion of the same deal and department.
 pub async fn add_conclusion(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     new: NewConclusion,
     now: DateTime<Utc>,
@@ -49,18 +52,33 @@ pub async fn add_conclusion(
             return Err(AppError::validation(Field::Conclusion, Rule::UnknownValue));
         }
     }
+    let txn = db.begin().await?;
     let row = conclusions::ActiveModel {
         deal_id: Set(new.deal.0),
         department_id: Set(new.department.0),
-        author_user_id: Set(actor.user_id.map(|u| u.0)),
+        author_user_id: Set(actor.user_id().map(|u| u.0)),
         verdict: Set(new.verdict.as_str().to_owned()),
         text: Set(text),
         supersedes_id: Set(new.supersedes.map(|c| c.0)),
         at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::ConclusionAdded {
+            conclusion_id: row.id,
+            deal_id: new.deal,
+            department_id: new.department,
+            verdict: row.verdict.clone(),
+        },
+        Audience::Nobody,
+    )
+    .await?;
+    txn.commit().await?;
     let mut views = views(db, vec![row]).await?;
     views.pop().ok_or(AppError::Internal)
 }

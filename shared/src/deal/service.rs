@@ -19,7 +19,8 @@ use crate::client::service::save_deal_client;
 use crate::custom_field;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
-use crate::event::{DealEvent, DealEventKind, EventSink};
+use crate::event::outbox::{append, deal_audience};
+use crate::event::{DealData, EventData, EventSink};
 use crate::pipeline::service::load_pipeline;
 use crate::pipeline::{
     DealField, MoveDirection, PipelineView, StageView, check_comment, check_move, missing_fields,
@@ -44,7 +45,7 @@ pub async fn create_deal(
         .first_stage()
         .cloned()
         .ok_or(AppError::validation(Field::Stage, Rule::Required))?;
-    let responsible = cmd.responsible.or(actor.user_id);
+    let responsible = cmd.responsible.or(actor.user_id());
     if let Some(user) = responsible {
         crate::user::service::ensure_assignable(&txn, user).await?;
     }
@@ -104,15 +105,18 @@ pub async fn create_deal(
     .await?;
     ensure_custom_filled(&txn, &view, &first).await?;
     record(&txn, &view, None, &first, actor, now, "", false, None).await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::DealCreated {
+            deal: DealData::from(&view),
+        },
+        deal_audience([view.responsible], [first.department_id]),
+    )
+    .await?;
     txn.commit().await?;
-    events.publish(DealEvent {
-        kind: DealEventKind::Created,
-        deal_id: view.id,
-        pipeline_id: view.pipeline_id,
-        stage_id: view.stage_id,
-        responsibles: view.responsible.into_iter().collect(),
-        departments: first.department_id.into_iter().collect(),
-    });
+    events.appended();
     Ok(view)
 }
 
@@ -194,19 +198,31 @@ pub async fn move_deal(
         Some(seconds_in_from),
     )
     .await?;
+    let deal = DealData::from(&view);
+    let comment = cmd.comment.trim().to_owned();
+    let data = if direction == MoveDirection::Return {
+        EventData::DealReturned {
+            deal,
+            from_stage_id: from.id,
+            comment,
+        }
+    } else {
+        EventData::DealMoved {
+            deal,
+            from_stage_id: from.id,
+            comment,
+        }
+    };
+    append(
+        &txn,
+        actor,
+        now,
+        data,
+        deal_audience([view.responsible], [from.department_id, to.department_id]),
+    )
+    .await?;
     txn.commit().await?;
-    events.publish(DealEvent {
-        kind: DealEventKind::Moved,
-        deal_id: view.id,
-        pipeline_id: view.pipeline_id,
-        stage_id: view.stage_id,
-        responsibles: view.responsible.into_iter().collect(),
-        departments: from
-            .department_id
-            .into_iter()
-            .chain(to.department_id)
-            .collect(),
-    });
+    events.appended();
     Ok(view)
 }
 
@@ -278,21 +294,23 @@ pub async fn update_deal(
         &txn,
         crate::timeline::Subject::Deal(view.id),
         actor,
-        changes,
+        changes.clone(),
         now,
     )
     .await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::DealUpdated {
+            deal: DealData::from(&view),
+            changes,
+        },
+        deal_audience([before, view.responsible], [stage.department_id]),
+    )
+    .await?;
     txn.commit().await?;
-    let mut responsibles: Vec<UserId> = before.into_iter().collect();
-    responsibles.extend(view.responsible.filter(|now| Some(*now) != before));
-    events.publish(DealEvent {
-        kind: DealEventKind::Updated,
-        deal_id: view.id,
-        pipeline_id: view.pipeline_id,
-        stage_id: view.stage_id,
-        responsibles,
-        departments: stage.department_id.into_iter().collect(),
-    });
+    events.appended();
     Ok(view)
 }
 
@@ -333,8 +351,8 @@ async fn lock_deal(txn: &impl ConnectionTrait, id: DealId) -> Result<deals::Mode
 
 /// Moves every deal of `from` to `to` because an administrator removes `from`: each deal
 /// gets its transition in the ledger (the same facts as a move), a new version and a new
-/// stage entry time. Runs inside the caller's transaction; returns the events to publish
-/// once it commits.
+/// stage entry time and its `deal.moved` event. Runs inside the caller's transaction;
+/// returns how many deals moved.
 pub(crate) async fn relocate_stage_deals(
     txn: &impl ConnectionTrait,
     from: &StageView,
@@ -342,13 +360,13 @@ pub(crate) async fn relocate_stage_deals(
     actor: &Actor,
     comment: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<DealEvent>, AppError> {
+) -> Result<usize, AppError> {
     let moved = deals::Entity::find()
         .filter(deals::Column::StageId.eq(from.id.0))
         .all(txn)
         .await?;
     if moved.is_empty() {
-        return Ok(Vec::new());
+        return Ok(0);
     }
     for chunk in moved.chunks(500) {
         let rows = chunk.iter().map(|deal| transitions::ActiveModel {
@@ -360,7 +378,8 @@ pub(crate) async fn relocate_stage_deals(
             to_stage_name: Set(to.name.clone()),
             from_department_id: Set(from.department_id.map(|d| d.0)),
             to_department_id: Set(to.department_id.map(|d| d.0)),
-            actor_user_id: Set(actor.user_id.map(|u| u.0)),
+            actor_user_id: Set(actor.user_id().map(|u| u.0)),
+            actor_label: Set(actor.label()),
             at: Set(now),
             comment: Set(comment.to_owned()),
             is_return: Set(false),
@@ -380,21 +399,27 @@ pub(crate) async fn relocate_stage_deals(
         .filter(deals::Column::StageId.eq(from.id.0))
         .exec(txn)
         .await?;
-    Ok(moved
-        .into_iter()
-        .map(|deal| DealEvent {
-            kind: DealEventKind::Moved,
-            deal_id: DealId(deal.id),
-            pipeline_id: crate::pipeline::PipelineId(deal.pipeline_id),
-            stage_id: to.id,
-            responsibles: deal.responsible_user_id.map(UserId).into_iter().collect(),
-            departments: from
-                .department_id
-                .into_iter()
-                .chain(to.department_id)
-                .collect(),
-        })
-        .collect())
+    let views = to_views(txn, moved).await?;
+    for view in &views {
+        append(
+            txn,
+            actor,
+            now,
+            EventData::DealMoved {
+                deal: DealData {
+                    stage_id: to.id,
+                    stage_entered_at: now,
+                    version: view.version + 1,
+                    ..DealData::from(view)
+                },
+                from_stage_id: from.id,
+                comment: comment.to_owned(),
+            },
+            deal_audience([view.responsible], [from.department_id, to.department_id]),
+        )
+        .await?;
+    }
+    Ok(views.len())
 }
 
 /// The deal's history, newest first, if the actor may see the deal.
@@ -456,7 +481,8 @@ async fn record(
         to_stage_name: Set(to.name.clone()),
         from_department_id: Set(from.and_then(|s| s.department_id).map(|d| d.0)),
         to_department_id: Set(to.department_id.map(|d| d.0)),
-        actor_user_id: Set(actor.user_id.map(|u| u.0)),
+        actor_user_id: Set(actor.user_id().map(|u| u.0)),
+        actor_label: Set(actor.label()),
         at: Set(now),
         comment: Set(comment.to_owned()),
         is_return: Set(is_return),

@@ -37,7 +37,7 @@ fn to_settings(row: digest_settings::Model) -> DigestSettings {
 }
 
 fn signed_in(actor: &Actor) -> Result<UserId, AppError> {
-    actor.user_id.ok_or(AppError::Forbidden)
+    actor.user_id().ok_or(AppError::Forbidden)
 }
 
 /// The settings page of the signed-in person: settings (defaults before the first
@@ -126,11 +126,7 @@ async fn compose(
 ) -> Result<DigestText, AppError> {
     let tz = parse_time_zone(&user.time_zone)?;
     let (start, end) = day_bounds(day, tz).ok_or(AppError::Internal)?;
-    let actor = Actor {
-        user_id: Some(user.id),
-        role: user.role,
-        department_ids: user.department_ids.clone(),
-    };
+    let actor = Actor::user(user.id, user.role, user.department_ids.clone());
     let summary =
         crate::analytics::service::day_summary(db, &actor, start, end.min(now), now, STUCK_SHOWN)
             .await?;
@@ -146,18 +142,17 @@ pub struct DueDigest {
     pub text: DigestText,
 }
 
-/// Every digest due at `now`: enabled, for an active person, whose local time has passed
-/// their hour and whose day's digest has not gone yet.
-pub async fn due_digests(
+/// Who gets a digest at `now`, and of which local day: enabled, an active person whose
+/// local time has passed their hour, and whose day's digest has not gone yet.
+pub async fn due_recipients(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-) -> Result<Vec<DueDigest>, AppError> {
+) -> Result<Vec<(UserId, NaiveDate)>, AppError> {
     let enabled = digest_settings::Entity::find()
         .filter(digest_settings::Column::Enabled.eq(true))
         .all(db)
         .await?;
-    // The job runs every minute: the recipients' zones in one query, and the whole user
-    // only for a digest that is due.
+    // Asked every minute: the recipients' zones in one query.
     let zones: HashMap<i32, String> = users::Entity::find()
         .filter(users::Column::Id.is_in(enabled.iter().map(|row| row.user_id)))
         .filter(users::Column::Active.eq(true))
@@ -177,19 +172,39 @@ pub async fn due_digests(
         else {
             continue;
         };
-        let Some(day) = due_day(&settings, tz, last_sent_on, now) else {
-            continue;
-        };
-        let user = get_user(db, user_id).await?;
-        let text = compose(db, &user, day, now).await?;
-        due.push(DueDigest {
-            user,
-            settings,
-            day,
-            text,
-        });
+        if let Some(day) = due_day(&settings, tz, last_sent_on, now) {
+            due.push((user_id, day));
+        }
     }
     Ok(due)
+}
+
+/// `user`'s digest of their local `day` as of `now`, with their delivery settings; `None`
+/// when they no longer want one.
+pub async fn digest_of(
+    db: &impl ConnectionTrait,
+    user_id: UserId,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<DueDigest>, AppError> {
+    let Some(row) = digest_settings::Entity::find_by_id(user_id.0)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let settings = to_settings(row);
+    let user = get_user(db, user_id).await?;
+    if !settings.enabled || !user.active {
+        return Ok(None);
+    }
+    let text = compose(db, &user, day, now).await?;
+    Ok(Some(DueDigest {
+        user,
+        settings,
+        day,
+        text,
+    }))
 }
 
 /// Notes that `day`'s digest went (or was given up on) so it is not sent again.

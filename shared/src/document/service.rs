@@ -107,7 +107,7 @@ pub async fn record_upload(
                     client_id: Set(client_id),
                     category: Set(target.category.clone()),
                     name: Set(file.file_name.clone()),
-                    created_by_user_id: Set(actor.user_id.map(|u| u.0)),
+                    created_by_user_id: Set(actor.user_id().map(|u| u.0)),
                     created_at: Set(now),
                     ..Default::default()
                 }
@@ -116,6 +116,7 @@ pub async fn record_upload(
                 (DocumentId(row.id), 1)
             }
         };
+        let version_name = file.file_name.clone();
         document_versions::ActiveModel {
             document_id: Set(document.0),
             number: Set(number),
@@ -123,11 +124,24 @@ pub async fn record_upload(
             file_name: Set(file.file_name),
             content_type: Set(file.content_type),
             size_bytes: Set(file.size_bytes),
-            uploaded_by_user_id: Set(actor.user_id.map(|u| u.0)),
+            uploaded_by_user_id: Set(actor.user_id().map(|u| u.0)),
             uploaded_at: Set(now),
             ..Default::default()
         }
         .insert(db)
+        .await?;
+        crate::event::outbox::append(
+            db,
+            actor,
+            now,
+            crate::event::EventData::DocumentVersionAdded {
+                document_id: document.0,
+                version: number,
+                subject: target.subject,
+                file_name: version_name,
+            },
+            crate::event::Audience::Nobody,
+        )
         .await?;
         recorded.push(document);
     }

@@ -28,8 +28,8 @@ pub struct Notice<'a> {
     pub text: &'a str,
 }
 
-/// Stores a notification for `user`, in the caller's transaction; the caller tells the
-/// event sink after commit.
+/// Stores a notification for `user` with its `notification.created` event (their bell
+/// updates live), in the caller's transaction.
 pub async fn notify(
     db: &impl ConnectionTrait,
     user: UserId,
@@ -59,6 +59,14 @@ pub async fn notify(
     }
     .insert(db)
     .await?;
+    crate::event::outbox::append(
+        db,
+        &Actor::system(),
+        now,
+        crate::event::EventData::NotificationCreated { user_id: user },
+        crate::event::Audience::User { user_id: user },
+    )
+    .await?;
     Ok(())
 }
 
@@ -67,7 +75,7 @@ pub async fn list_notifications(
     db: &impl ConnectionTrait,
     actor: &Actor,
 ) -> Result<NotificationList, AppError> {
-    let Some(user) = actor.user_id else {
+    let Some(user) = actor.user_id() else {
         return Ok(NotificationList {
             items: Vec::new(),
             unread: 0,
@@ -112,7 +120,7 @@ pub async fn list_notifications(
 
 /// How many of the actor's notifications are unread.
 pub async fn unread_count(db: &impl ConnectionTrait, actor: &Actor) -> Result<u64, AppError> {
-    let Some(user) = actor.user_id else {
+    let Some(user) = actor.user_id() else {
         return Ok(0);
     };
     Ok(notifications::Entity::find()
@@ -130,7 +138,7 @@ pub async fn mark_read(
     ids: Option<Vec<i32>>,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
-    let Some(user) = actor.user_id else {
+    let Some(user) = actor.user_id() else {
         return Ok(0);
     };
     let mut update = notifications::Entity::update_many()

@@ -411,7 +411,7 @@ pub async fn save_pipeline(
         };
         saved.push(to_stage_view(model));
     }
-    let mut published = Vec::new();
+    let mut moved = 0;
     for id in removed {
         let Some(stage) = current.stage(id) else {
             continue;
@@ -431,17 +431,15 @@ pub async fn save_pipeline(
                     deals: holds,
                 })?;
             let comment = format!("Stage \"{}\" removed", stage.name);
-            published.extend(
-                crate::deal::service::relocate_stage_deals(
-                    &txn,
-                    stage,
-                    destination,
-                    actor,
-                    &comment,
-                    now,
-                )
-                .await?,
-            );
+            moved += crate::deal::service::relocate_stage_deals(
+                &txn,
+                stage,
+                destination,
+                actor,
+                &comment,
+                now,
+            )
+            .await?;
         }
         allowed_moves::Entity::delete_many()
             .filter(
@@ -462,8 +460,8 @@ pub async fn save_pipeline(
     .await?;
     let pipeline = load_pipeline(&txn, draft.id).await?;
     txn.commit().await?;
-    for event in published {
-        events.publish(event);
+    if moved > 0 {
+        events.appended();
     }
     Ok(pipeline)
 }

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
+    TransactionTrait,
+};
 
 use super::entity::sessions;
 use crate::error::AppError;
@@ -71,10 +74,32 @@ pub async fn load_session(
         }))
 }
 
-pub async fn delete_session(db: &impl ConnectionTrait, id: &str) -> Result<(), AppError> {
+/// Ends a session (sign-out); the user's open live streams check again who they are.
+pub async fn delete_session(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let Some(session) = sessions::Entity::find_by_id(id.to_owned())
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
     sessions::Entity::delete_by_id(id.to_owned())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    if let Some(user) = session.user_id {
+        crate::user::service::access_changed(
+            &txn,
+            &crate::access::Actor::system(),
+            UserId(user),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

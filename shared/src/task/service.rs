@@ -12,6 +12,9 @@ use super::{MyTasks, NewTask, TITLE_MAX, TaskId, TaskView};
 use crate::access::Actor;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::EventSink;
+use crate::event::outbox::append;
+use crate::event::{Audience, EventData};
+use crate::job::queue::NewJob;
 use crate::notification::NotificationKind;
 use crate::notification::service::{Notice, notify};
 use crate::timeline::Subject;
@@ -20,13 +23,11 @@ use crate::user::{Role, UserId};
 
 /// Done tasks "my tasks" shows.
 const DONE_SHOWN: u64 = 20;
-/// Reminders sent per pass of the job (the rest wait for the next pass).
-const REMINDERS_PER_PASS: u64 = 500;
 
 /// Creates a task. The actor must see the deal or client it is about, and so must the
 /// assignee (an active user; the actor when none is named).
 pub async fn create_task(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     new: NewTask,
     now: DateTime<Utc>,
@@ -43,7 +44,7 @@ pub async fn create_task(
     }
     let assignee = new
         .assignee
-        .or(actor.user_id)
+        .or(actor.user_id())
         .ok_or(AppError::validation(Field::Responsible, Rule::Required))?;
     crate::user::service::ensure_assignable(db, assignee).await?;
     if let Some(subject) = new.subject {
@@ -57,35 +58,63 @@ pub async fn create_task(
         Some(Subject::Client(client)) => (None, Some(client.0)),
         None => (None, None),
     };
+    let txn = db.begin().await?;
     let row = tasks::ActiveModel {
         title: Set(title),
         due_at: Set(new.due_at),
         assignee_user_id: Set(assignee.0),
         deal_id: Set(deal_id),
         client_id: Set(client_id),
-        created_by_user_id: Set(actor.user_id.map(|u| u.0)),
+        created_by_user_id: Set(actor.user_id().map(|u| u.0)),
         created_at: Set(now),
         done_at: Set(None),
         done_by_user_id: Set(None),
         reminded_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    // The reminder is a job due when the task is.
+    crate::job::queue::enqueue(
+        &txn,
+        NewJob::new(
+            REMINDER_JOB,
+            serde_json::json!({ "task_id": row.id }),
+            row.due_at,
+        )
+        .dedup(format!("{REMINDER_JOB}:{}", row.id)),
+        now,
+    )
+    .await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::TaskCreated {
+            task_id: row.id,
+            subject: new.subject,
+            assignee_id: assignee,
+            due_at: row.due_at,
+        },
+        Audience::Nobody,
+    )
+    .await?;
+    txn.commit().await?;
     views(db, vec![row]).await?.pop().ok_or(AppError::Internal)
 }
 
 /// Marks a task done (or open again). The assignee, its creator, administrators and
 /// managers may; a task someone cannot touch looks missing.
 pub async fn set_task_done(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     id: TaskId,
     done: bool,
     now: DateTime<Utc>,
 ) -> Result<TaskView, AppError> {
+    let txn = db.begin().await?;
     let task = tasks::Entity::find_by_id(id.0)
-        .one(db)
+        .one(&txn)
         .await?
         .filter(|t| may_touch(actor, t))
         .ok_or(AppError::NotFound {
@@ -93,14 +122,27 @@ pub async fn set_task_done(
         })?;
     let mut task: tasks::ActiveModel = task.into();
     task.done_at = Set(done.then_some(now));
-    task.done_by_user_id = Set(actor.user_id.filter(|_| done).map(|u| u.0));
-    let task = task.update(db).await?;
+    task.done_by_user_id = Set(actor.user_id().filter(|_| done).map(|u| u.0));
+    let task = task.update(&txn).await?;
+    append(
+        &txn,
+        actor,
+        now,
+        EventData::TaskDone {
+            task_id: task.id,
+            subject: subject_of(&task),
+            done,
+        },
+        Audience::Nobody,
+    )
+    .await?;
+    txn.commit().await?;
     views(db, vec![task]).await?.pop().ok_or(AppError::Internal)
 }
 
 fn may_touch(actor: &Actor, task: &tasks::Model) -> bool {
     matches!(actor.role, Role::Admin | Role::Manager)
-        || actor.user_id.is_some_and(|me| {
+        || actor.user_id().is_some_and(|me| {
             task.assignee_user_id == me.0 || task.created_by_user_id == Some(me.0)
         })
 }
@@ -111,7 +153,7 @@ pub async fn my_tasks(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<MyTasks, AppError> {
-    let me = actor.user_id.map(|u| u.0).unwrap_or(-1);
+    let me = actor.user_id().map(|u| u.0).unwrap_or(-1);
     let open = tasks::Entity::find()
         .filter(tasks::Column::AssigneeUserId.eq(me))
         .filter(tasks::Column::DoneAt.is_null())
@@ -151,53 +193,45 @@ pub async fn tasks_of(
     views(db, rows).await
 }
 
-/// Sends the reminder of every open task due by `now` that has not had one: a
-/// notification to the assignee, and their bell told after commit. Each task is claimed
-/// with a compare-and-set on `reminded_at`, so two servers (or a restart mid-pass) never
-/// send one twice. Returns how many were sent.
-pub async fn send_due_reminders(
+/// The job kind of a task's reminder (payload `{"task_id": …}`).
+pub const REMINDER_JOB: &str = "task.reminder";
+
+/// Sends a task's reminder, a notification to its assignee, if the task is still open and
+/// was not reminded: the compare-and-set on `reminded_at` makes a job that runs twice
+/// (its worker died after sending) send it once. Returns whether it was sent.
+pub async fn send_reminder(
     db: &(impl TransactionTrait + ConnectionTrait),
     events: &impl EventSink,
+    id: TaskId,
     now: DateTime<Utc>,
-) -> Result<usize, AppError> {
-    let due = tasks::Entity::find()
+) -> Result<bool, AppError> {
+    let txn = db.begin().await?;
+    let claimed = tasks::Entity::update_many()
+        .col_expr(tasks::Column::RemindedAt, Expr::value(Some(now)))
+        .filter(tasks::Column::Id.eq(id.0))
         .filter(tasks::Column::RemindedAt.is_null())
         .filter(tasks::Column::DoneAt.is_null())
-        .filter(tasks::Column::DueAt.lte(now))
-        .order_by_asc(tasks::Column::DueAt)
-        .limit(REMINDERS_PER_PASS)
-        .all(db)
+        .exec_with_returning(&txn)
         .await?;
-    let mut sent = 0;
-    for task in due {
-        let txn = db.begin().await?;
-        let claimed = tasks::Entity::update_many()
-            .col_expr(tasks::Column::RemindedAt, Expr::value(Some(now)))
-            .filter(tasks::Column::Id.eq(task.id))
-            .filter(tasks::Column::RemindedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected == 1 {
-            let subject = subject_of(&task);
-            notify(
-                &txn,
-                UserId(task.assignee_user_id),
-                Notice {
-                    kind: NotificationKind::TaskDue,
-                    subject,
-                    comment_id: None,
-                    actor: task.created_by_user_id.map(UserId),
-                    text: &task.title,
-                },
-                now,
-            )
-            .await?;
-            txn.commit().await?;
-            events.notify(UserId(task.assignee_user_id));
-            sent += 1;
-        }
-    }
-    Ok(sent)
+    let Some(task) = claimed.into_iter().next() else {
+        return Ok(false);
+    };
+    notify(
+        &txn,
+        UserId(task.assignee_user_id),
+        Notice {
+            kind: NotificationKind::TaskDue,
+            subject: subject_of(&task),
+            comment_id: None,
+            actor: task.created_by_user_id.map(UserId),
+            text: &task.title,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    events.appended();
+    Ok(true)
 }
 
 fn subject_of(task: &tasks::Model) -> Option<Subject> {

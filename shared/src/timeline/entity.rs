@@ -17,6 +17,8 @@ pub mod field_changes {
         #[sea_orm(column_type = "Text", nullable)]
         pub new_value: Option<String>,
         pub actor_user_id: Option<i32>,
+        /// A rule's or token's name when no person acted.
+        pub actor_label: Option<String>,
         pub at: DateTimeUtc,
     }
 

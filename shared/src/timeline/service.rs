@@ -36,7 +36,8 @@ pub async fn record_changes(
             field: Set(change.code()),
             old_value: Set(change.old),
             new_value: Set(change.new),
-            actor_user_id: Set(actor.user_id.map(|u| u.0)),
+            actor_user_id: Set(actor.user_id().map(|u| u.0)),
+            actor_label: Set(actor.label()),
             at: Set(at),
             ..Default::default()
         }
@@ -179,7 +180,7 @@ async fn own_entries(
             let (field, custom) = field_of(&row.field)?;
             Some(TimelineEntry {
                 at: row.at,
-                actor_name: name(row.actor_user_id),
+                actor_name: name(row.actor_user_id).or(row.actor_label),
                 deal: None,
                 detail: TimelineDetail::Change(FieldChange {
                     field,

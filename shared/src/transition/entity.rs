@@ -18,6 +18,8 @@ pub mod transitions {
         pub from_department_id: Option<i32>,
         pub to_department_id: Option<i32>,
         pub actor_user_id: Option<i32>,
+        /// A rule's or token's name when no person acted.
+        pub actor_label: Option<String>,
         pub at: DateTimeUtc,
         #[sea_orm(column_type = "Text")]
         pub comment: String,

@@ -38,7 +38,8 @@ pub async fn history_of_deals(
             actor: row.actor_user_id.map(UserId),
             actor_name: row
                 .actor_user_id
-                .and_then(|id| people.get(&UserId(id)).cloned()),
+                .and_then(|id| people.get(&UserId(id)).cloned())
+                .or(row.actor_label),
             at: row.at,
             comment: row.comment,
             is_return: row.is_return,

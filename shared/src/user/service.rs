@@ -125,11 +125,7 @@ pub async fn load_actor(
         Ok(_) | Err(AppError::NotFound { .. }) => return Ok(None),
         Err(err) => return Err(err),
     };
-    let actor = Actor {
-        user_id: Some(user.id),
-        role: user.role,
-        department_ids: user.department_ids.clone(),
-    };
+    let actor = Actor::user(user.id, user.role, user.department_ids.clone());
     Ok(Some((actor, user)))
 }
 
@@ -144,7 +140,7 @@ pub async fn update_user(
 ) -> Result<UserView, AppError> {
     actor.require_admin()?;
     validate_user_patch(&patch)?;
-    if actor.user_id == Some(id) {
+    if actor.user_id() == Some(id) {
         if patch.active == Some(false) {
             return Err(AppError::validation(Field::Active, Rule::NotOnYourself));
         }
@@ -184,6 +180,7 @@ pub async fn update_user(
         replace_departments(&txn, user.id, department_ids).await?;
     }
     let departments = department_ids_of(&txn, user.id).await?;
+    access_changed(&txn, actor, id, now).await?;
     txn.commit().await?;
     Ok(to_view(user, departments))
 }
@@ -212,7 +209,28 @@ pub async fn reset_password(
     user.updated_at = Set(now);
     user.update(&txn).await?;
     session::service::delete_user_sessions(&txn, id).await?;
+    access_changed(&txn, actor, id, now).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Tells the user's open live streams to check again who they are: a deactivated user,
+/// one whose session ended or whose role or departments changed stops hearing what they
+/// may no longer see.
+pub(crate) async fn access_changed(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    crate::event::outbox::append(
+        db,
+        actor,
+        now,
+        crate::event::EventData::UserAccessChanged { user_id: user },
+        crate::event::Audience::User { user_id: user },
+    )
+    .await?;
     Ok(())
 }
 
@@ -236,7 +254,7 @@ pub async fn set_time_zone(
     time_zone: &str,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
-    actor.user_id.ok_or(AppError::Unauthenticated)?;
+    actor.user_id().ok_or(AppError::Unauthenticated)?;
     let zone = crate::time_zone::parse_time_zone(time_zone)?;
     update_own(db, actor, now, |user| {
         user.time_zone = Set(zone.name().to_owned());
@@ -252,7 +270,7 @@ async fn update_own(
     now: DateTime<Utc>,
     change: impl FnOnce(&mut users::ActiveModel),
 ) -> Result<(), AppError> {
-    let id = actor.user_id.ok_or(AppError::Unauthenticated)?;
+    let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
     let current = users::Entity::find_by_id(id.0)
         .one(db)
         .await?
