@@ -1,7 +1,8 @@
-//! Administration: users, departments, pipelines and custom fields.
+//! Administration: users, departments, pipelines, custom fields and background jobs.
 
 pub mod departments;
 pub mod fields;
+pub mod jobs;
 pub mod pipelines;
 pub mod users;
 
@@ -25,6 +26,7 @@ pub fn AdminLayout() -> impl IntoView {
                 <A href="/admin/departments">{t!(i18n, admin.departments)}</A>
                 <A href="/admin/pipelines">{t!(i18n, pipelines.title)}</A>
                 <A href="/admin/fields">{t!(i18n, custom.title)}</A>
+                <A href="/admin/jobs">{t!(i18n, admin.jobs)}</A>
             </nav>
             <Outlet />
         </section>

@@ -1,16 +1,19 @@
 //! The kanban board: one column per stage with exact counts and sums, cards with the time
 //! in stage and SLA breaches, a "Move to…" action, and a quick form for a new deal.
-//! Filters live in the URL.
+//! Filters live in the URL. A change someone else makes arrives live: that card and the
+//! columns' totals change in place.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::AppError;
-use shared::board::{BoardChoices, BoardFilter, BoardView, ColumnView};
+use shared::board::{BoardChoices, BoardFilter, BoardUpdate, BoardView, ColumnView};
 use shared::custom_field::{CustomFieldView, CustomFilter, FilterShape, RecordKind};
-use shared::deal::{DealView, Money, MoveDeal, NewDeal};
+use shared::deal::{DealId, DealView, Money, MoveDeal, NewDeal};
+use shared::event::LiveDeal;
 use shared::pipeline::{
-    MoveDirection, PipelineId, PipelineView, StageId, allowed_targets, check_move, direction,
+    MoveDirection, PipelineId, PipelineView, StageId, StageView, allowed_targets, check_move,
+    direction,
 };
 
 use crate::errors::{FormError, error_message};
@@ -66,6 +69,19 @@ pub async fn load_column_page(
         shared::board::service::load_column(&db, &actor, &pipeline, &stage, &filter, offset, now())
             .await?;
     Ok(column.deals)
+}
+
+/// One changed deal as this viewer's board with this filter shows it, for a live update
+/// in place.
+#[server(prefix = "/api", endpoint = "load_board_update", input = server_fn::codec::Json)]
+pub async fn load_board_update(
+    pipeline: PipelineId,
+    filter: BoardFilter,
+    deal: DealId,
+) -> Result<BoardUpdate, AppError> {
+    use crate::backend::{db, identity, now};
+    let actor = identity()?.actor;
+    shared::board::service::load_board_update(&db()?, &actor, pipeline, &filter, deal, now()).await
 }
 
 #[server(name = MoveDealRequest, prefix = "/api", endpoint = "move_deal", input = server_fn::codec::Json)]
@@ -153,9 +169,6 @@ const FILTER_KEYS: [&str; 8] = [
     "to",
 ];
 
-/// A burst of moves costs the board one reload per this interval.
-const LIVE_THROTTLE: std::time::Duration = std::time::Duration::from_millis(300);
-
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -192,13 +205,33 @@ pub fn BoardPage() -> impl IntoView {
     let drag = BoardDrag::new();
     provide_context(drag);
     let reload = Callback::new(move |()| request_reload(refresh, drag));
+    let own = crate::live::OwnChanges::new();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = drag.action.value().get() {
+        if let Some(Ok(moved)) = drag.action.value().get() {
+            own.record(moved.id, moved.version);
             drag.awaiting_reason.set(None);
             reload.run(());
         }
     });
-    crate::live::follow_live_events(reload, LIVE_THROTTLE);
+    // Someone else changed a deal: only its card and the columns' totals change.
+    let updates = RwSignal::new(None::<(PipelineId, BoardUpdate)>);
+    let patch = Action::new(move |live: &LiveDeal| {
+        let (pipeline, deal) = (live.pipeline_id, live.deal_id);
+        let filter = filter.get_untracked();
+        async move { (pipeline, load_board_update(pipeline, filter, deal).await) }
+    });
+    Effect::new(move |_| match patch.value().get() {
+        Some((pipeline, Ok(update))) => updates.set(Some((pipeline, update))),
+        Some((_, Err(_))) => reload.run(()),
+        None => {}
+    });
+    crate::live::follow_deal_changes(
+        Callback::new(move |live: LiveDeal| {
+            patch.dispatch(live);
+        }),
+        reload,
+        own,
+    );
     view! {
         <Title text=move || t_string!(i18n, pages.board_title).to_string() />
         <section class="page board-page">
@@ -227,7 +260,7 @@ pub fn BoardPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
-                            Ok(board) => view! { <Board board filter=filter.get_untracked() selected reload /> }.into_any(),
+                            Ok(board) => view! { <Board board filter=filter.get_untracked() selected reload updates /> }.into_any(),
                         })
                 }}
             </Transition>
@@ -502,9 +535,24 @@ fn Board(
     filter: BoardFilter,
     selected: RwSignal<Option<StageId>>,
     reload: Callback<()>,
+    updates: RwSignal<Option<(PipelineId, BoardUpdate)>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let pipeline = StoredValue::new(board.pipeline.clone());
+    let states: Vec<ColumnState> = board.columns.iter().map(ColumnState::new).collect();
+    let board_pipeline = board.pipeline.id;
+    {
+        let states = states.clone();
+        Effect::new(move |_| {
+            if let Some((pipeline, update)) = updates.get()
+                && pipeline == board_pipeline
+            {
+                for state in &states {
+                    state.apply(&update);
+                }
+            }
+        });
+    }
     let now = board.now;
     let first_stage = board.columns.first().map(|c| c.stage.id);
     let stage_ids: Vec<StageId> = board.columns.iter().map(|c| c.stage.id).collect();
@@ -567,8 +615,10 @@ fn Board(
         <nav class="stage-tabs" aria-label=move || t_string!(i18n, board.stages).to_string()>
             {tabs
                 .into_iter()
-                .map(|column| {
+                .zip(states.clone())
+                .map(|(column, state)| {
                     let id = column.stage.id;
+                    let count = state.count;
                     view! {
                         <button
                             type="button"
@@ -580,7 +630,7 @@ fn Board(
                             on:click=move |_| selected.set(Some(id))
                         >
                             {column.stage.name.clone()}
-                            <span class="count">{column.count}</span>
+                            <span class="count">{move || count.get()}</span>
                         </button>
                     }
                 })
@@ -590,14 +640,59 @@ fn Board(
             {board
                 .columns
                 .into_iter()
-                .map(|column| {
+                .zip(states)
+                .map(|(column, state)| {
                     let id = column.stage.id;
                     view! {
-                        <Column column pipeline filter=filter.clone() now reload active=Signal::derive(move || current.get() == Some(id)) />
+                        <Column stage=column.stage state pipeline filter=filter.clone() now reload active=Signal::derive(move || current.get() == Some(id)) />
                     }
                 })
                 .collect_view()}
         </div>
+    }
+}
+
+/// One column's totals and the cards it shows, which live updates patch in place.
+#[derive(Clone, Copy)]
+struct ColumnState {
+    stage: StageId,
+    count: RwSignal<u64>,
+    sums: RwSignal<Vec<(String, i64)>>,
+    cards: RwSignal<Vec<DealView>>,
+}
+
+impl ColumnState {
+    fn new(column: &ColumnView) -> Self {
+        ColumnState {
+            stage: column.stage.id,
+            count: RwSignal::new(column.count),
+            sums: RwSignal::new(column.sums.clone()),
+            cards: RwSignal::new(column.deals.clone()),
+        }
+    }
+
+    /// Takes the new totals, drops the changed deal's old card and places its new one
+    /// where the column's order (newest arrival first) puts it, if that is among the cards
+    /// shown.
+    fn apply(&self, update: &BoardUpdate) {
+        if let Some((_, count, sums)) = update.totals.iter().find(|(id, ..)| *id == self.stage) {
+            self.count.set(*count);
+            self.sums.set(sums.clone());
+        }
+        let all_shown = self
+            .cards
+            .with_untracked(|c| c.len() as u64 + 1 >= self.count.get_untracked());
+        self.cards.update(|cards| {
+            cards.retain(|card| card.id != update.deal);
+            if let Some(card) = update.card.as_ref().filter(|c| c.stage_id == self.stage) {
+                let key = |d: &DealView| (d.stage_entered_at, d.id);
+                match cards.iter().position(|d| key(d) < key(card)) {
+                    Some(at) => cards.insert(at, card.clone()),
+                    None if all_shown => cards.push(card.clone()),
+                    None => {}
+                }
+            }
+        });
     }
 }
 
@@ -793,7 +888,8 @@ fn stage_under(x: f64, y: f64) -> Option<StageId> {
 
 #[component]
 fn Column(
-    column: ColumnView,
+    stage: StageView,
+    state: ColumnState,
     pipeline: StoredValue<PipelineView>,
     filter: BoardFilter,
     now: chrono::DateTime<chrono::Utc>,
@@ -801,25 +897,35 @@ fn Column(
     active: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let stage = column.stage.clone();
     let creating = RwSignal::new(false);
     let is_first = pipeline.with_value(|p| p.first_stage().map(|s| s.id) == Some(stage.id));
-    let sums = column
-        .sums
-        .iter()
-        .map(|(currency, minor)| format_money(&shared::deal::from_minor(*minor, currency)))
-        .collect::<Vec<_>>()
-        .join(" + ");
+    let sums = move || {
+        let text = state.sums.with(|sums| {
+            sums.iter()
+                .map(|(currency, minor)| format_money(&shared::deal::from_minor(*minor, currency)))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        });
+        if text.is_empty() {
+            "—".to_owned()
+        } else {
+            text
+        }
+    };
     let label = stage.name.clone();
-    // Paging inside the column: the first page came with the board, "Show more" appends.
-    let total = column.count;
-    let first_page = column.deals.len() as u64;
-    let more = RwSignal::new(Vec::<DealView>::new());
-    let shown = Signal::derive(move || first_page + more.with(|m| m.len() as u64));
+    // Paging inside the column: the first page came with the board, "Show more" appends
+    // (skipping cards a live update already placed).
+    let shown = Signal::derive(move || state.cards.with(|c| c.len() as u64));
     let next_page = ServerAction::<LoadColumnPage>::new();
     Effect::new(move |_| {
         if let Some(Ok(page)) = next_page.value().get() {
-            more.update(|m| m.extend(page));
+            state.cards.update(|cards| {
+                for deal in page {
+                    if !cards.iter().any(|c| c.id == deal.id) {
+                        cards.push(deal);
+                    }
+                }
+            });
         }
     });
     let drag = expect_context::<BoardDrag>();
@@ -852,9 +958,9 @@ fn Column(
             <header class="column-head">
                 <span class="dot" data-kind=stage.kind.as_str()></span>
                 <h2>{stage.name.clone()}</h2>
-                <span class="count" title=move || t_string!(i18n, board.count).to_string()>{column.count}</span>
+                <span class="count" title=move || t_string!(i18n, board.count).to_string()>{move || state.count.get()}</span>
             </header>
-            <p class="column-sum">{if sums.is_empty() { "—".to_owned() } else { sums }}</p>
+            <p class="column-sum">{sums}</p>
             {is_first.then(|| view! {
                 <button type="button" class="btn btn-small btn-block" on:click=move |_| creating.set(true)>
                     {t!(i18n, board.new_deal)}
@@ -864,22 +970,15 @@ fn Column(
                 </Show>
             })}
             <ul class="cards">
-                {column
-                    .deals
-                    .into_iter()
-                    .map(|deal| view! { <Card deal stage=stage.clone() pipeline now reload /> })
-                    .collect_view()}
-                {
-                    let stage = stage.clone();
-                    move || {
-                        more.get()
-                            .into_iter()
-                            .map(|deal| view! { <Card deal stage=stage.clone() pipeline now reload /> })
-                            .collect_view()
-                    }
-                }
+                <For
+                    each=move || state.cards.get()
+                    key=|deal| (deal.id, deal.version)
+                    let:deal
+                >
+                    <Card deal stage=stage.clone() pipeline now reload />
+                </For>
             </ul>
-            <Show when=move || shown.get() < total>
+            <Show when=move || shown.get() < state.count.get()>
                 <button
                     type="button"
                     class="btn btn-small btn-block"
@@ -896,7 +995,7 @@ fn Column(
                         }
                     }
                 >
-                    {move || t_string!(i18n, board.show_more, left = total.saturating_sub(shown.get())).to_string()}
+                    {move || t_string!(i18n, board.show_more, left = state.count.get().saturating_sub(shown.get())).to_string()}
                 </button>
             </Show>
         </section>
@@ -912,7 +1011,8 @@ fn Card(
     reload: Callback<()>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let in_stage = (now - deal.stage_entered_at).num_seconds();
+    // A card that arrived live entered its stage after the board was read.
+    let in_stage = (now - deal.stage_entered_at).num_seconds().max(0);
     let breached = stage.sla_seconds.is_some_and(|sla| in_stage > sla);
     let moving = RwSignal::new(false);
     let title = deal.title.clone();

@@ -122,6 +122,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("departments") view={Lazy::<DepartmentsRoute>::new()} />
                             <Route path=path!("pipelines") view={Lazy::<PipelinesRoute>::new()} />
                             <Route path=path!("fields") view={Lazy::<CustomFieldsRoute>::new()} />
+                            <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>
@@ -167,4 +168,5 @@ lazy_page! {
     DepartmentsRoute => admin::departments::DepartmentsPage;
     PipelinesRoute => admin::pipelines::PipelinesPage;
     CustomFieldsRoute => admin::fields::CustomFieldsPage;
+    JobsRoute => admin::jobs::JobsPage;
 }

@@ -46,7 +46,7 @@ pub fn Bell() -> impl IntoView {
     let unread = Resource::new(move || tick.get(), |_| unread_notifications());
     crate::live::listen(
         &["notification"],
-        Callback::new(move |()| tick.update(|n| *n += 1)),
+        Callback::new(move |_: String| tick.update(|n| *n += 1)),
     );
     let count = move || unread.get().and_then(Result::ok).unwrap_or(0);
     view! {
@@ -70,7 +70,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let list = Resource::new(move || refresh.get(), |_| list_notifications());
     crate::live::listen(
         &["notification"],
-        Callback::new(move |()| refresh.update(|n| *n += 1)),
+        Callback::new(move |_: String| refresh.update(|n| *n += 1)),
     );
     let mark = Action::new(move |ids: &Option<Vec<i32>>| {
         let ids = ids.clone();
