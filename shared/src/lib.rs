@@ -18,6 +18,7 @@ pub mod event;
 pub mod export;
 pub mod locale;
 pub mod notification;
+pub mod outbound;
 pub mod pipeline;
 pub mod task;
 pub mod time_zone;
