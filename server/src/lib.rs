@@ -13,6 +13,7 @@ pub mod files;
 pub mod health;
 pub mod identity;
 pub mod jobs;
+pub mod outbound;
 pub mod security;
 pub mod sessions;
 

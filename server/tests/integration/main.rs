@@ -21,6 +21,7 @@ mod documents;
 mod editing;
 mod http;
 mod org;
+mod outbound;
 mod sessions;
 mod tasks;
 mod timeline;
