@@ -144,8 +144,9 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     tokio::spawn(sweep_expired_sessions(db.clone()));
     let digests = crate::jobs::digest::Digests::new(
         crate::jobs::digest::Smtp::from_config(&config)?,
+        crate::outbound::Outbound::new(config.outbound_allowed())?,
         crate::jobs::digest::Retry::default(),
-    )?;
+    );
     tokio::spawn(crate::jobs::digest::run(db.clone(), digests, now));
     tokio::spawn(crate::jobs::reminders::run(
         db.clone(),

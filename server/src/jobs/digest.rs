@@ -16,6 +16,7 @@ use shared::digest::Channel;
 use shared::digest::service::{DueDigest, due_digests, mark_sent, record_delivery};
 
 use crate::config::Config;
+use crate::outbound::Outbound;
 
 /// How often the job looks for due digests.
 const TICK: Duration = Duration::from_secs(60);
@@ -107,17 +108,14 @@ impl Smtp {
 /// Delivers digests by e-mail and messenger webhook.
 pub struct Digests {
     smtp: Option<Smtp>,
-    http: reqwest::Client,
+    http: Outbound,
     retry: Retry,
 }
 
 impl Digests {
-    pub fn new(smtp: Option<Smtp>, retry: Retry) -> anyhow::Result<Digests> {
-        Ok(Digests {
-            smtp,
-            http: reqwest::Client::builder().timeout(SEND_TIMEOUT).build()?,
-            retry,
-        })
+    /// Webhooks are called through `http`, the checked client for typed URLs.
+    pub fn new(smtp: Option<Smtp>, http: Outbound, retry: Retry) -> Digests {
+        Digests { smtp, http, retry }
     }
 
     /// Sends every digest due at `now`; answers how many went out (or were given up on).
@@ -190,18 +188,11 @@ impl Digests {
             payload["chat_id"] = serde_json::Value::String(chat_id.clone());
         }
         with_retries(self.retry, || async {
-            let response = self
-                .http
-                .post(url)
-                .json(&payload)
-                .send()
+            self.http
+                .post_json(url, &payload)
                 .await
-                .map_err(|e| e.to_string())?;
-            if response.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("the webhook answered {}", response.status()))
-            }
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })
         .await
     }
