@@ -21,6 +21,8 @@ pub struct ServerContext {
     pub events: std::sync::Arc<dyn shared::event::EventSink>,
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For`.
     pub trust_proxy: bool,
+    /// Private hosts the administrator lets webhooks call (`outbound_allow_hosts`).
+    pub outbound_allowed: shared::outbound::AllowedHosts,
 }
 
 /// The signed-in user of this request, resolved once by the server's middleware.
@@ -40,6 +42,14 @@ pub fn db() -> Result<Db, AppError> {
 pub fn events() -> Result<std::sync::Arc<dyn shared::event::EventSink>, AppError> {
     use_context::<ServerContext>()
         .map(|ctx| ctx.events)
+        .ok_or(AppError::Internal)
+}
+
+/// The private hosts a URL the server will call may name (the configuration's
+/// `outbound_allow_hosts`).
+pub fn outbound_allowed() -> Result<shared::outbound::AllowedHosts, AppError> {
+    use_context::<ServerContext>()
+        .map(|ctx| ctx.outbound_allowed)
         .ok_or(AppError::Internal)
 }
 

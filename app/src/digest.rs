@@ -19,9 +19,10 @@ pub async fn load_digest_page() -> Result<DigestPage, AppError> {
 
 #[server(prefix = "/api", endpoint = "save_digest", input = server_fn::codec::Json)]
 pub async fn save_digest(settings: DigestSettings) -> Result<DigestSettings, AppError> {
-    use crate::backend::{db, identity, now};
+    use crate::backend::{db, identity, now, outbound_allowed};
     let actor = identity()?.actor;
-    shared::digest::service::save_settings(&db()?, &actor, settings, now()).await
+    let allowed = outbound_allowed()?;
+    shared::digest::service::save_settings(&db()?, &actor, settings, &allowed, now()).await
 }
 
 #[component]

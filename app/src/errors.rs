@@ -144,6 +144,7 @@ fn rule_message(i18n: leptos_i18n::I18nContext<Locale>, field: String, rule: &Ru
         Rule::InvalidNumber => t_string!(i18n, errors.invalid_number, field).to_string(),
         Rule::InvalidDate => t_string!(i18n, errors.invalid_date, field).to_string(),
         Rule::Unchangeable => t_string!(i18n, errors.unchangeable, field).to_string(),
+        Rule::PrivateAddress => t_string!(i18n, errors.private_address).to_string(),
     }
 }
 

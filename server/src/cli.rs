@@ -150,8 +150,9 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     ));
     let digests = crate::jobs::digest::Digests::new(
         crate::jobs::digest::Smtp::from_config(&config)?,
+        crate::outbound::Outbound::new(config.outbound_allowed())?,
         crate::jobs::digest::Retry::default(),
-    )?;
+    );
     crate::jobs::Workers {
         db: db.clone(),
         events: state.events.clone(),

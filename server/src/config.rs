@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use shared::outbound::AllowedHosts;
 
 /// Everything the server process can be told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +42,30 @@ pub struct Config {
     /// The largest file an upload may carry, in megabytes; larger ones are refused with
     /// 413 and nothing is stored.
     pub upload_limit_mb: u64,
+    /// Private hosts the server may call although they are inside its own network (a
+    /// webhook receiver on the intranet): names or addresses, as a list in
+    /// `konveyer.toml` or comma-separated in `KONVEYER_OUTBOUND_ALLOW_HOSTS`.
+    #[serde(deserialize_with = "host_list")]
+    pub outbound_allow_hosts: Vec<String>,
+}
+
+/// A list of hosts: a TOML array, or one string with commas between them.
+fn host_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Hosts {
+        Many(Vec<String>),
+        Joined(String),
+    }
+    let hosts = match Hosts::deserialize(deserializer)? {
+        Hosts::Many(hosts) => hosts,
+        Hosts::Joined(joined) => joined.split(',').map(str::to_owned).collect(),
+    };
+    Ok(hosts
+        .into_iter()
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .collect())
 }
 
 impl Default for Config {
@@ -62,6 +87,7 @@ impl Default for Config {
             smtp_password: None,
             smtp_from: "Konveyer <konveyer@localhost>".to_owned(),
             upload_limit_mb: 25,
+            outbound_allow_hosts: Vec::new(),
         }
     }
 }
@@ -90,6 +116,11 @@ impl Config {
                 self.data_dir.join("konveyer.db").display()
             )
         })
+    }
+
+    /// The private hosts outbound calls may reach.
+    pub fn outbound_allowed(&self) -> AllowedHosts {
+        AllowedHosts::new(&self.outbound_allow_hosts)
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -134,6 +165,28 @@ mod tests {
             assert_eq!(config.addr.to_string(), "0.0.0.0:8080");
             assert_eq!(config.database_url(), "postgres://db/crm");
             assert!(config.secure_cookies());
+            assert!(config.outbound_allow_hosts.is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's test jail fixes the error type"
+    )]
+    fn outbound_allowed_hosts_come_comma_separated_or_as_a_list() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("KONVEYER_OUTBOUND_ALLOW_HOSTS", "hooks.internal, 10.0.0.5,");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.outbound_allow_hosts, ["hooks.internal", "10.0.0.5"]);
+            assert!(config.outbound_allowed().allows_name("hooks.internal"));
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("konveyer.toml", r#"outbound_allow_hosts = ["[fd00::5]"]"#)?;
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.outbound_allow_hosts, ["[fd00::5]"]);
             Ok(())
         });
     }

@@ -13,6 +13,7 @@ pub mod files;
 pub mod health;
 pub mod identity;
 pub mod jobs;
+pub mod outbound;
 pub mod security;
 pub mod sessions;
 
@@ -56,6 +57,7 @@ pub fn build_router(state: AppState) -> Router {
         db: state.db.clone(),
         events: Arc::new(state.events.clone()),
         trust_proxy: state.config.trust_proxy,
+        outbound_allowed: state.config.outbound_allowed(),
     };
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("konveyer_session")

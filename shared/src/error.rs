@@ -155,6 +155,9 @@ pub enum Rule {
     InvalidDate,
     /// Fixed once the record exists (a custom field's kind, say).
     Unchangeable,
+    /// A URL the server would call that points into its own network (`localhost`, a
+    /// loopback, private, link-local or other reserved address).
+    PrivateAddress,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.

@@ -19,6 +19,7 @@ pub mod export;
 pub mod job;
 pub mod locale;
 pub mod notification;
+pub mod outbound;
 pub mod pipeline;
 pub mod task;
 pub mod time_zone;

@@ -20,6 +20,7 @@ use shared::job::queue::{NewJob, enqueue};
 use shared::user::UserId;
 
 use crate::config::Config;
+use crate::outbound::Outbound;
 
 /// How often the tick looks for due digests.
 const TICK: Duration = Duration::from_secs(60);
@@ -111,17 +112,14 @@ impl Smtp {
 /// Delivers digests by e-mail and messenger webhook.
 pub struct Digests {
     smtp: Option<Smtp>,
-    http: reqwest::Client,
+    http: Outbound,
     retry: Retry,
 }
 
 impl Digests {
-    pub fn new(smtp: Option<Smtp>, retry: Retry) -> anyhow::Result<Digests> {
-        Ok(Digests {
-            smtp,
-            http: reqwest::Client::builder().timeout(SEND_TIMEOUT).build()?,
-            retry,
-        })
+    /// Webhooks are called through `http`, the checked client for typed URLs.
+    pub fn new(smtp: Option<Smtp>, http: Outbound, retry: Retry) -> Digests {
+        Digests { smtp, http, retry }
     }
 
     /// Sends every digest due at `now` in turn; answers how many went out (or were given
@@ -201,18 +199,11 @@ impl Digests {
             payload["chat_id"] = serde_json::Value::String(chat_id.clone());
         }
         with_retries(self.retry, || async {
-            let response = self
-                .http
-                .post(url)
-                .json(&payload)
-                .send()
+            self.http
+                .post_json(url, &payload)
                 .await
-                .map_err(|e| e.to_string())?;
-            if response.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("the webhook answered {}", response.status()))
-            }
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })
         .await
     }

@@ -13,11 +13,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use server::jobs::digest::{Digests, Retry, Security, Smtp};
+use server::outbound::Outbound;
 use shared::AppError;
 use shared::access::Actor;
 use shared::digest::service::{digest_page, save_settings};
 use shared::digest::{Channel, DigestSettings};
 use shared::error::{Field, Rule};
+use shared::outbound::AllowedHosts;
 use shared::user::service::{get_user, set_time_zone};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -125,6 +127,10 @@ impl Hook {
     }
 }
 
+fn none() -> AllowedHosts {
+    AllowedHosts::default()
+}
+
 fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0)
         .unwrap()
@@ -140,7 +146,16 @@ fn evening(url: Option<String>) -> DigestSettings {
     }
 }
 
+/// The sinks listen on loopback, which the administrator has to allow.
+fn loopback_allowed() -> AllowedHosts {
+    AllowedHosts::new(["127.0.0.1"])
+}
+
 fn digests(smtp: Option<&SmtpSink>) -> Digests {
+    digests_allowing(smtp, loopback_allowed())
+}
+
+fn digests_allowing(smtp: Option<&SmtpSink>, allowed: AllowedHosts) -> Digests {
     Digests::new(
         smtp.map(|sink| Smtp {
             host: "127.0.0.1".into(),
@@ -149,12 +164,12 @@ fn digests(smtp: Option<&SmtpSink>) -> Digests {
             credentials: None,
             from: "Konveyer <crm@bank.ru>".parse().unwrap(),
         }),
+        Outbound::new(allowed).unwrap(),
         Retry {
             attempts: 3,
             first_pause: Duration::from_millis(10),
         },
     )
-    .unwrap()
 }
 
 #[tokio::test]
@@ -165,9 +180,15 @@ async fn the_evening_digest_goes_once_by_mail_and_webhook_and_retries() {
     let (hook, url) = Hook::start().await;
     let job = digests(Some(&sink));
     let manager = w.c.t.actor(&w.manager).await;
-    save_settings(db, &manager, evening(Some(url)), at(24, 9, 0))
-        .await
-        .unwrap();
+    save_settings(
+        db,
+        &manager,
+        evening(Some(url)),
+        &loopback_allowed(),
+        at(24, 9, 0),
+    )
+    .await
+    .unwrap();
 
     // 17:59: not yet. 19:00: the day's digest, by e-mail and to the webhook.
     assert_eq!(job.send_due(db, at(24, 17, 59)).await.unwrap(), 0);
@@ -250,7 +271,7 @@ async fn each_digest_counts_what_its_recipient_may_see_and_needs_a_mail_server()
     // The scorer may see none of the week's deals now: an empty day. No SMTP server is
     // configured: the e-mail is logged as not delivered, without tries.
     let scorer = w.c.t.actor(&w.scorer).await;
-    save_settings(db, &scorer, evening(None), at(24, 9, 0))
+    save_settings(db, &scorer, evening(None), &none(), at(24, 9, 0))
         .await
         .unwrap();
     let job = digests(None);
@@ -284,7 +305,7 @@ async fn bad_settings_are_refused_and_change_nothing() {
     let w = week().await;
     let db = &w.c.t.db;
     let manager = w.c.t.actor(&w.manager).await;
-    save_settings(db, &manager, evening(None), at(24, 9, 0))
+    save_settings(db, &manager, evening(None), &none(), at(24, 9, 0))
         .await
         .unwrap();
     for (settings, field, rule) in [
@@ -292,6 +313,16 @@ async fn bad_settings_are_refused_and_change_nothing() {
             evening(Some("telegram.org/bot".into())),
             Field::MessengerUrl,
             Rule::InvalidUrl,
+        ),
+        (
+            evening(Some("http://127.0.0.1:8080/bot/sendMessage".into())),
+            Field::MessengerUrl,
+            Rule::PrivateAddress,
+        ),
+        (
+            evening(Some("http://localhost/bot".into())),
+            Field::MessengerUrl,
+            Rule::PrivateAddress,
         ),
         (
             DigestSettings {
@@ -303,7 +334,7 @@ async fn bad_settings_are_refused_and_change_nothing() {
         ),
     ] {
         assert_eq!(
-            save_settings(db, &manager, settings, at(24, 10, 0)).await,
+            save_settings(db, &manager, settings, &none(), at(24, 10, 0)).await,
             Err(AppError::validation(field, rule))
         );
     }
@@ -311,7 +342,7 @@ async fn bad_settings_are_refused_and_change_nothing() {
     assert_eq!(page.settings, evening(None));
     // Only a signed-in person has settings.
     assert_eq!(
-        save_settings(db, &Actor::system(), evening(None), at(24, 10, 0)).await,
+        save_settings(db, &Actor::system(), evening(None), &none(), at(24, 10, 0)).await,
         Err(AppError::Forbidden)
     );
 }
@@ -323,7 +354,7 @@ async fn the_digest_goes_at_the_hour_of_the_person_own_time_zone() {
     let sink = SmtpSink::start().await;
     let job = digests(Some(&sink));
     let manager = w.c.t.actor(&w.manager).await;
-    save_settings(db, &manager, evening(None), at(24, 9, 0))
+    save_settings(db, &manager, evening(None), &none(), at(24, 9, 0))
         .await
         .unwrap();
     // A zone nobody knows is refused and changes nothing.
@@ -347,4 +378,36 @@ async fn the_digest_goes_at_the_hour_of_the_person_own_time_zone() {
         set_time_zone(db, &Actor::system(), "Europe/Moscow", at(24, 12, 0)).await,
         Err(AppError::Unauthenticated)
     );
+}
+
+#[tokio::test]
+async fn a_webhook_into_the_server_network_is_refused_and_logged() {
+    let w = week().await;
+    let db = &w.c.t.db;
+    let (hook, url) = Hook::start().await;
+    let manager = w.c.t.actor(&w.manager).await;
+    // Saved while the administrator allowed loopback; the server now runs without that.
+    save_settings(
+        db,
+        &manager,
+        DigestSettings {
+            by_email: false,
+            ..evening(Some(url))
+        },
+        &loopback_allowed(),
+        at(24, 9, 0),
+    )
+    .await
+    .unwrap();
+    let job = digests_allowing(None, none());
+    assert_eq!(job.send_due(db, at(24, 19, 0)).await.unwrap(), 1);
+    assert!(hook.bodies().is_empty(), "nothing reached the webhook");
+    let page = digest_page(db, &manager, at(24, 19, 1)).await.unwrap();
+    assert_eq!(page.deliveries.len(), 1);
+    let delivery = &page.deliveries[0];
+    assert_eq!(
+        (delivery.channel, delivery.delivered),
+        (Channel::Messenger, false)
+    );
+    assert_eq!(delivery.error.as_deref(), Some("refused: private address"));
 }

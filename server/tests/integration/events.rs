@@ -644,10 +644,11 @@ async fn a_task_reminder_is_a_job_that_notifies_once() {
     let workers = server::jobs::Workers {
         db: c.t.db.clone(),
         events: server::events::EventBus::default(),
-        digests: std::sync::Arc::new(
-            server::jobs::digest::Digests::new(None, server::jobs::digest::Retry::default())
-                .unwrap(),
-        ),
+        digests: std::sync::Arc::new(server::jobs::digest::Digests::new(
+            None,
+            server::outbound::Outbound::new(Default::default()).unwrap(),
+            server::jobs::digest::Retry::default(),
+        )),
         clock: two_hours_later,
         instance: "test".into(),
         wake: std::sync::Arc::new(tokio::sync::Notify::new()),

@@ -22,6 +22,7 @@ mod editing;
 mod events;
 mod http;
 mod org;
+mod outbound;
 mod sessions;
 mod tasks;
 mod timeline;

@@ -220,10 +220,11 @@ fn workers(
     server::jobs::Workers {
         db,
         events: server::events::EventBus::default(),
-        digests: std::sync::Arc::new(
-            server::jobs::digest::Digests::new(None, server::jobs::digest::Retry::default())
-                .unwrap(),
-        ),
+        digests: std::sync::Arc::new(server::jobs::digest::Digests::new(
+            None,
+            server::outbound::Outbound::new(Default::default()).unwrap(),
+            server::jobs::digest::Retry::default(),
+        )),
         clock,
         instance: "test".into(),
         wake: std::sync::Arc::new(tokio::sync::Notify::new()),

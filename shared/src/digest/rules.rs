@@ -6,21 +6,28 @@ use super::{DigestSettings, DigestText};
 use crate::analytics::DaySummary;
 use crate::error::{AppError, Field, Rule};
 use crate::locale::Locale;
+use crate::outbound::{AllowedHosts, check_url_host, url_host};
 use crate::time_zone::Zone;
 
 const URL_MAX: usize = 500;
 const CHAT_ID_MAX: usize = 100;
 
-/// An `http(s)` webhook without spaces, a short chat id, and somewhere to send an
-/// enabled digest.
-pub fn validate_settings(settings: &DigestSettings) -> Result<(), AppError> {
+/// An `http(s)` webhook without spaces or credentials, not into the server's own network
+/// (unless its host is `allowed`), a short chat id, and somewhere to send an enabled
+/// digest.
+pub fn validate_settings(
+    settings: &DigestSettings,
+    allowed: &AllowedHosts,
+) -> Result<(), AppError> {
     if let Some(url) = &settings.messenger_url {
         let url = url.trim();
         let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
-        let host = url.split("://").nth(1).unwrap_or_default();
-        if !scheme_ok || host.is_empty() || url.chars().any(char::is_whitespace) {
+        let spaced = url.chars().any(char::is_whitespace);
+        let Some(host) = url_host(url).filter(|_| scheme_ok && !spaced) else {
             return Err(AppError::validation(Field::MessengerUrl, Rule::InvalidUrl));
-        }
+        };
+        check_url_host(host, allowed)
+            .map_err(|rule| AppError::validation(Field::MessengerUrl, rule))?;
         if url.len() > URL_MAX {
             return Err(AppError::validation(
                 Field::MessengerUrl,
@@ -225,14 +232,21 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        assert!(validate_settings(&DigestSettings::default()).is_ok());
-        for url in ["ftp://x", "https://", "https://a b", "javascript:alert(1)"] {
+        let none = AllowedHosts::default();
+        assert!(validate_settings(&DigestSettings::default(), &none).is_ok());
+        for url in [
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "javascript:alert(1)",
+            "https://bot:secret@example.com/hook",
+        ] {
             let bad_url = DigestSettings {
                 messenger_url: Some(url.into()),
                 ..DigestSettings::default()
             };
             assert_eq!(
-                validate_settings(&bad_url),
+                validate_settings(&bad_url, &none),
                 Err(AppError::validation(Field::MessengerUrl, Rule::InvalidUrl)),
                 "{url}"
             );
@@ -243,7 +257,7 @@ mod tests {
             ..DigestSettings::default()
         };
         assert_eq!(
-            validate_settings(&nowhere),
+            validate_settings(&nowhere, &none),
             Err(AppError::validation(Field::Channel, Rule::Required))
         );
         let telegram = DigestSettings {
@@ -253,7 +267,32 @@ mod tests {
             messenger_chat_id: Some("-100123".into()),
             ..DigestSettings::default()
         };
-        assert!(validate_settings(&telegram).is_ok());
+        assert!(validate_settings(&telegram, &none).is_ok());
+        for url in [
+            "http://127.0.0.1:8080/hook",
+            "http://localhost/hook",
+            "http://[::1]/",
+            "http://169.254.169.254/latest/meta-data",
+            "https://10.0.0.5/hook",
+        ] {
+            let inside = DigestSettings {
+                messenger_url: Some(url.into()),
+                ..DigestSettings::default()
+            };
+            assert_eq!(
+                validate_settings(&inside, &none),
+                Err(AppError::validation(
+                    Field::MessengerUrl,
+                    Rule::PrivateAddress
+                )),
+                "{url}"
+            );
+        }
+        let internal = DigestSettings {
+            messenger_url: Some("https://10.0.0.5/hook".into()),
+            ..DigestSettings::default()
+        };
+        assert!(validate_settings(&internal, &AllowedHosts::new(["10.0.0.5"])).is_ok());
     }
 
     #[test]

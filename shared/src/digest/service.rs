@@ -16,6 +16,7 @@ use super::{
 };
 use crate::access::Actor;
 use crate::error::AppError;
+use crate::outbound::AllowedHosts;
 use crate::time_zone::parse_time_zone;
 use crate::user::entity::users;
 use crate::user::service::get_user;
@@ -81,11 +82,14 @@ pub async fn digest_page(
     })
 }
 
-/// Saves the signed-in person's settings; bad ones change nothing.
+/// Saves the signed-in person's settings; bad ones change nothing. A webhook into the
+/// server's own network is refused unless its host is `allowed` (the configuration's
+/// `outbound_allow_hosts`).
 pub async fn save_settings(
     db: &impl ConnectionTrait,
     actor: &Actor,
     settings: DigestSettings,
+    allowed: &AllowedHosts,
     now: DateTime<Utc>,
 ) -> Result<DigestSettings, AppError> {
     let user_id = signed_in(actor)?;
@@ -95,7 +99,7 @@ pub async fn save_settings(
         messenger_chat_id: blank(settings.messenger_chat_id),
         ..settings
     };
-    validate_settings(&settings)?;
+    validate_settings(&settings, allowed)?;
     let existing = digest_settings::Entity::find_by_id(user_id.0)
         .one(db)
         .await?;
