@@ -16,6 +16,7 @@ pub mod document;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod limits;
 pub mod locale;
 pub mod notification;
 pub mod pipeline;
