@@ -148,3 +148,77 @@ async fn thousands_of_tags_are_refused_before_any_work_and_change_nothing() {
     .unwrap();
     assert_eq!(saved.tags.len(), 20);
 }
+
+// 2. Analytics: periods and bucket counts.
+
+#[tokio::test]
+async fn a_period_past_five_years_is_refused_by_every_dashboard() {
+    let c = Conveyor::new().await;
+    let admin = c.t.actor(&c.admin).await;
+    let today = t0().date_naive();
+    let filter = |days: u64| AnalyticsFilter {
+        pipeline: Some(c.pipeline.id),
+        from: Some(today - Days::new(days - 1)),
+        to: Some(today),
+        granularity: Granularity::Day,
+        ..AnalyticsFilter::default()
+    };
+    let two_centuries = filter(200 * 365);
+    let refused = Err::<(), _>(AppError::validation(
+        Field::Period,
+        Rule::PeriodTooLong {
+            max_days: limits::PERIOD_DAYS_MAX,
+        },
+    ));
+    use shared::analytics::service as analytics;
+    assert_eq!(
+        analytics::load_trends(&c.t.db, &admin, &two_centuries, t0())
+            .await
+            .map(|_| ()),
+        refused
+    );
+    assert_eq!(
+        analytics::load_sla(&c.t.db, &admin, &two_centuries, t0())
+            .await
+            .map(|_| ()),
+        refused
+    );
+    assert_eq!(
+        analytics::load_analytics(&c.t.db, &admin, &two_centuries, t0())
+            .await
+            .map(|_| ()),
+        refused
+    );
+    assert_eq!(
+        analytics::load_team(&c.t.db, &admin, &two_centuries, t0())
+            .await
+            .map(|_| ()),
+        refused
+    );
+    // Five years by the day is the most a trend may have, and it is answered.
+    let five_years = filter(limits::PERIOD_DAYS_MAX);
+    let trends = analytics::load_trends(&c.t.db, &admin, &five_years, t0())
+        .await
+        .unwrap();
+    assert!(trends.points.len() as u64 <= limits::BUCKETS_MAX);
+
+    // Over HTTP the refusal is a 422 with a small body.
+    let app = c.t.app();
+    let cookie = signed_in(&app, "admin@bank.ru").await;
+    let reply = send(
+        &app,
+        post_json(
+            "/api/load_trends",
+            &serde_json::json!({ "filter": two_centuries }),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.len() < 1_000);
+}
