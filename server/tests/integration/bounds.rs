@@ -222,3 +222,58 @@ async fn a_period_past_five_years_is_refused_by_every_dashboard() {
     );
     assert!(reply.body.len() < 1_000);
 }
+
+// 3. Lists of ids.
+
+#[tokio::test]
+async fn marking_forty_thousand_notifications_read_is_refused_and_marks_nothing() {
+    let t = TestDb::new().await;
+    let anna = t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    notify(
+        &t.db,
+        anna.id,
+        Notice {
+            kind: NotificationKind::Mention,
+            subject: None,
+            comment_id: None,
+            actor: None,
+            text: "hello",
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let actor = t.actor(&anna).await;
+    let many: Vec<i32> = (1..=40_000).collect();
+    assert_eq!(
+        mark_read(&t.db, &actor, Some(many.clone()), t0()).await,
+        Err(AppError::validation(
+            Field::Notifications,
+            Rule::TooMany {
+                max: limits::IDS_MAX
+            }
+        ))
+    );
+    assert_eq!(unread_count(&t.db, &actor).await.unwrap(), 1);
+    let app = t.app();
+    let cookie = signed_in(&app, "anna@bank.ru").await;
+    let reply = send(
+        &app,
+        post_json(
+            "/api/mark_notifications_read",
+            &serde_json::json!({ "ids": many }),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(unread_count(&t.db, &actor).await.unwrap(), 1);
+    // The bound itself is accepted.
+    let most: Vec<i32> = (1..=i32::try_from(limits::IDS_MAX).unwrap()).collect();
+    assert_eq!(mark_read(&t.db, &actor, Some(most), t0()).await, Ok(0));
+}
