@@ -277,3 +277,177 @@ async fn marking_forty_thousand_notifications_read_is_refused_and_marks_nothing(
     let most: Vec<i32> = (1..=i32::try_from(limits::IDS_MAX).unwrap()).collect();
     assert_eq!(mark_read(&t.db, &actor, Some(most), t0()).await, Ok(0));
 }
+
+// 4. Page numbers and offsets.
+
+#[tokio::test]
+async fn huge_page_numbers_and_offsets_are_refused_without_a_panic() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let cookie = signed_in(&app, "admin@bank.ru").await;
+    for page in [u64::MAX, limits::PAGE_MAX + 1] {
+        let reply = send(
+            &app,
+            post_json(
+                "/api/list_clients",
+                &serde_json::json!({ "filter": { "page": page } }),
+                Some(&cookie),
+            ),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.json()["field"], "page");
+    }
+    let reply = send(
+        &app,
+        post_json(
+            "/api/list_clients",
+            &serde_json::json!({ "filter": { "page": limits::PAGE_MAX } }),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The page itself, with the number in its URL, renders (with the error) rather than
+    // dropping the connection.
+    let page = send(
+        &app,
+        get(&format!("/clients?page={}", u64::MAX), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    let stage = c.pipeline.stages[0].id;
+    for offset in [u64::MAX, limits::OFFSET_MAX + 1] {
+        let reply = send(
+            &app,
+            post_json(
+                "/api/load_column_page",
+                &serde_json::json!({
+                    "pipeline": c.pipeline.id,
+                    "stage": stage,
+                    "filter": BoardFilter::default(),
+                    "offset": offset,
+                }),
+                Some(&cookie),
+            ),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+    }
+}
+
+// 8. Search texts and custom conditions.
+
+#[tokio::test]
+async fn long_searches_and_too_many_custom_conditions_are_refused() {
+    let c = Conveyor::new().await;
+    let admin = c.t.actor(&c.admin).await;
+    use shared::board::service::load_board;
+    let long_search = BoardFilter {
+        search: Some("x".repeat(limits::SEARCH_CHARS_MAX + 1)),
+        ..BoardFilter::default()
+    };
+    let too_long = Some(AppError::validation(
+        Field::Search,
+        Rule::TooLong {
+            max: limits::SEARCH_CHARS_MAX,
+        },
+    ));
+    assert_eq!(
+        load_board(&c.t.db, &admin, c.pipeline.id, &long_search, t0())
+            .await
+            .err(),
+        too_long
+    );
+    let conditions = |n: i32, value: String| BoardFilter {
+        custom: (0..n)
+            .map(|id| CustomFilter {
+                field: CustomFieldId(id),
+                equals: Some(value.clone()),
+                min: None,
+                max: None,
+            })
+            .collect(),
+        ..BoardFilter::default()
+    };
+    assert_eq!(
+        load_board(
+            &c.t.db,
+            &admin,
+            c.pipeline.id,
+            &conditions(10_000, "a".into()),
+            t0()
+        )
+        .await
+        .err(),
+        Some(AppError::validation(
+            Field::CustomField,
+            Rule::TooMany {
+                max: limits::CUSTOM_FILTERS_MAX
+            }
+        ))
+    );
+    assert_eq!(
+        load_board(
+            &c.t.db,
+            &admin,
+            c.pipeline.id,
+            &conditions(1, "a".repeat(100_000)),
+            t0()
+        )
+        .await
+        .err(),
+        Some(AppError::validation(
+            Field::CustomField,
+            Rule::TooLong {
+                max: limits::FILTER_VALUE_CHARS_MAX
+            }
+        ))
+    );
+    assert!(
+        load_board(
+            &c.t.db,
+            &admin,
+            c.pipeline.id,
+            &conditions(3, "a".into()),
+            t0()
+        )
+        .await
+        .is_ok()
+    );
+    assert_eq!(
+        shared::client::service::search_companies(&c.t.db, &admin, &"x".repeat(10_000))
+            .await
+            .err(),
+        too_long
+    );
+    let app = c.t.app();
+    let cookie = signed_in(&app, "admin@bank.ru").await;
+    let reply = send(
+        &app,
+        post_json(
+            "/api/list_clients",
+            &serde_json::json!({ "filter": { "search": "x".repeat(10_000), "page": 0 } }),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.json()["field"], "search");
+}

@@ -114,6 +114,19 @@ pub fn checked_draft(draft: ClientDraft) -> Result<ClientDraft, AppError> {
     })
 }
 
+/// Checks the clients list's request before it is run: a page number up to
+/// `limits::PAGE_MAX` (so the offset cannot overflow), a search and a tag of bounded
+/// length.
+pub fn check_list_filter(filter: &super::ClientListFilter) -> Result<(), AppError> {
+    use crate::limits::{PAGE_MAX, check_at_most, check_chars, check_search};
+    check_at_most(filter.page, PAGE_MAX, Field::Page)?;
+    check_search(filter.search.as_deref())?;
+    if let Some(tag) = &filter.tag {
+        check_chars(tag, TAG_CHARS_MAX, Field::Tags)?;
+    }
+    Ok(())
+}
+
 /// What an edit changed, as the timeline shows it (lists joined with commas).
 pub fn changes_between(old: &ClientView, new: &ClientView) -> Vec<FieldChange> {
     let list = |values: &[String]| (!values.is_empty()).then(|| values.join(", "));
