@@ -16,6 +16,7 @@ mod m20261124_000011_documents;
 mod m20261124_000012_custom_fields;
 mod m20261124_000013_document_categories;
 mod m20261124_000014_user_time_zone;
+mod m20261125_000015_create_sign_in_successes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_custom_fields::Migration),
             Box::new(m20261124_000013_document_categories::Migration),
             Box::new(m20261124_000014_user_time_zone::Migration),
+            Box::new(m20261125_000015_create_sign_in_successes::Migration),
         ]
     }
 }

@@ -347,6 +347,111 @@ async fn huge_page_numbers_and_offsets_are_refused_without_a_panic() {
     }
 }
 
+// 5. The sign-in throttle.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_parallel_wrong_passwords_get_at_most_ten_checks() {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let db = t.db.clone();
+        attempts.spawn(async move {
+            shared::auth::service::sign_in(
+                &db,
+                SignIn {
+                    email: "anna@bank.ru".into(),
+                    password: "wrong-password".into(),
+                },
+                "203.0.113.5",
+                t0(),
+            )
+            .await
+        });
+    }
+    let (mut checked, mut limited) = (0, 0);
+    while let Some(result) = attempts.join_next().await {
+        match result.unwrap() {
+            Err(AppError::InvalidCredentials) => checked += 1,
+            Err(AppError::RateLimited { .. }) => limited += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((checked, limited), (10, 30));
+    assert_eq!(
+        sign_in_failures::Entity::find().count(&t.db).await.unwrap(),
+        10
+    );
+}
+
+#[tokio::test]
+async fn a_flood_for_an_account_does_not_lock_out_its_owners_known_address() {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let attempt = |password: &str, address: &str, seconds: i64| {
+        let db = t.db.clone();
+        let cmd = SignIn {
+            email: "anna@bank.ru".into(),
+            password: password.into(),
+        };
+        let address = address.to_owned();
+        async move {
+            shared::auth::service::sign_in(&db, cmd, &address, t0() + Duration::seconds(seconds))
+                .await
+        }
+    };
+    let _ = tracing_subscriber::fmt().try_init();
+    let first = attempt(PASSWORD, "10.0.0.5", 0).await;
+    assert!(first.is_ok(), "{first:?}");
+    for i in 0..20 {
+        let _ = attempt("guess-guess", &format!("198.51.100.{i}"), 10).await;
+    }
+    assert!(
+        attempt(PASSWORD, "10.0.0.5", 20).await.is_ok(),
+        "the owner's address is not locked by the account's limit"
+    );
+    assert!(matches!(
+        attempt(PASSWORD, "10.0.0.6", 20).await,
+        Err(AppError::RateLimited { .. })
+    ));
+    // The address's own limit still holds there.
+    for _ in 0..10 {
+        let _ = attempt("guess-guess", "10.0.0.5", 30).await;
+    }
+    assert!(matches!(
+        attempt(PASSWORD, "10.0.0.5", 31).await,
+        Err(AppError::RateLimited { .. })
+    ));
+}
+
+#[tokio::test]
+async fn an_over_long_e_mail_at_sign_in_is_refused_and_not_stored() {
+    let t = TestDb::new().await;
+    let result = shared::auth::service::sign_in(
+        &t.db,
+        SignIn {
+            email: format!("{}@bank.ru", "a".repeat(100_000)),
+            password: "whatever-1".into(),
+        },
+        "203.0.113.5",
+        t0(),
+    )
+    .await;
+    assert_eq!(
+        result.map(|_| ()),
+        invalid(
+            Field::Email,
+            Rule::TooLong {
+                max: limits::SIGN_IN_EMAIL_CHARS_MAX
+            }
+        )
+    );
+    assert_eq!(
+        sign_in_failures::Entity::find().count(&t.db).await.unwrap(),
+        0
+    );
+}
+
 // 8. Search texts and custom conditions.
 
 #[tokio::test]
