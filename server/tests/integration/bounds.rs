@@ -452,6 +452,55 @@ async fn an_over_long_e_mail_at_sign_in_is_refused_and_not_stored() {
     );
 }
 
+// 6. No session, no call: 401 before the body is read.
+
+#[tokio::test]
+async fn calls_without_a_session_get_401_before_their_body_is_read() {
+    let t = TestDb::new().await;
+    t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let app = t.app();
+    for path in [
+        "/api/create_client",
+        "/api/list_clients",
+        "/api/mark_notifications_read",
+        "/api/current_user",
+        "/api/set_locale",
+        "/api/no_such_function",
+    ] {
+        // A body that does not parse: a 400 would mean it was read.
+        let request = Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"client": {"name": 5"#))
+            .unwrap();
+        let reply = send(&app, request).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["code"], "auth.unauthenticated", "{path}");
+    }
+    // Signing in stays open (a wrong password is its own 401), and so does signing out.
+    let sign_in = Request::post("/api/sign_in")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("email=anna%40bank.ru&password=nope-nope"))
+        .unwrap();
+    let wrong = send(&app, sign_in).await;
+    assert_eq!(wrong.json()["kind"], "invalid_credentials");
+    let out = send(
+        &app,
+        post_json("/api/sign_out", &serde_json::json!({}), None),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+}
+
 // 8. Search texts and custom conditions.
 
 #[tokio::test]
