@@ -501,6 +501,46 @@ async fn calls_without_a_session_get_401_before_their_body_is_read() {
     assert_eq!(out.status, StatusCode::OK, "{}", out.body);
 }
 
+// 7. Signed-in responses are not cached.
+
+#[tokio::test]
+async fn signed_in_pages_data_and_files_are_marked_no_store() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let cookie = signed_in(&app, "admin@bank.ru").await;
+    let no_store = |reply: &crate::http::Reply| {
+        reply
+            .headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"))
+    };
+    for page in ["/board", "/clients", "/analytics"] {
+        let reply = send(&app, get(page, Some(&cookie))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}");
+        assert!(no_store(&reply), "{page}");
+    }
+    let reply = send(
+        &app,
+        post_json(
+            "/api/list_clients",
+            &serde_json::json!({ "filter": { "page": 0 } }),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(no_store(&reply));
+    let deal = c.deal(&c.admin).await;
+    let document = crate::documents::upload_pdf(&app, &c.t.db, &cookie, deal.id).await;
+    let reply = send(&app, get(&format!("/files/{document}"), Some(&cookie))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(no_store(&reply));
+    // Assets stay cacheable.
+    let asset = send(&app, get("/favicon.svg", Some(&cookie))).await;
+    assert!(!no_store(&asset));
+}
+
 // 8. Search texts and custom conditions.
 
 #[tokio::test]
