@@ -645,3 +645,69 @@ async fn long_searches_and_too_many_custom_conditions_are_refused() {
     );
     assert_eq!(reply.json()["field"], "search");
 }
+
+// 9. An ended session stays ended.
+
+/// The session of `cookie` as a request that was already running holds it: loaded before
+/// the session ended, saved after.
+async fn in_flight(t: &TestDb, cookie: &str) -> Session {
+    let id = cookie.split_once('=').unwrap().1;
+    let store = Arc::new(server::sessions::DbSessionStore::new(t.db.clone()));
+    let session = Session::new(Some(Id::from_str(id).unwrap()), store, None);
+    assert!(
+        session
+            .get::<i32>(server::sessions::SESSION_USER_ID)
+            .await
+            .unwrap()
+            .is_some(),
+        "loaded while signed in"
+    );
+    session
+}
+
+#[tokio::test]
+async fn a_request_in_flight_does_not_bring_back_a_session_ended_by_sign_out_or_reset() {
+    let t = TestDb::new().await;
+    let anna = t.user("anna@bank.ru", Role::Employee, vec![]).await;
+    let app = t.app();
+
+    // Sign-out while another request of the session runs.
+    let cookie = signed_in(&app, "anna@bank.ru").await;
+    let running = in_flight(&t, &cookie).await;
+    let reply = send(
+        &app,
+        post_json("/api/sign_out", &serde_json::json!({}), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    running.insert("renewed_at", 1).await.unwrap();
+    running.save().await.unwrap();
+    assert_eq!(
+        send(&app, get("/board", Some(&cookie))).await.location(),
+        Some("/login"),
+        "the ended session stays ended"
+    );
+
+    // A password reset while a request runs.
+    let cookie = signed_in(&app, "anna@bank.ru").await;
+    let running = in_flight(&t, &cookie).await;
+    users::reset_password(
+        &t.db,
+        &Actor::system(),
+        anna.id,
+        "new-password-1",
+        &mut OsRng,
+        t0(),
+    )
+    .await
+    .unwrap();
+    running.insert("renewed_at", 2).await.unwrap();
+    running.save().await.unwrap();
+    assert_eq!(
+        send(&app, get("/board", Some(&cookie))).await.location(),
+        Some("/login")
+    );
+    let store = server::sessions::DbSessionStore::new(t.db.clone());
+    let id = Id::from_str(cookie.split_once('=').unwrap().1).unwrap();
+    assert!(store.load(&id).await.unwrap().is_none());
+}
