@@ -48,6 +48,9 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::Pipeline => t_string!(i18n, fields.pipeline).to_string(),
         Field::Options => t_string!(i18n, fields.options).to_string(),
         Field::CustomField => t_string!(i18n, fields.custom_field).to_string(),
+        Field::Page => t_string!(i18n, fields.page).to_string(),
+        Field::Search => t_string!(i18n, fields.search).to_string(),
+        Field::Notifications => t_string!(i18n, fields.notifications).to_string(),
     }
 }
 
@@ -145,6 +148,10 @@ fn rule_message(i18n: leptos_i18n::I18nContext<Locale>, field: String, rule: &Ru
         Rule::InvalidDate => t_string!(i18n, errors.invalid_date, field).to_string(),
         Rule::Unchangeable => t_string!(i18n, errors.unchangeable, field).to_string(),
         Rule::PrivateAddress => t_string!(i18n, errors.private_address).to_string(),
+        Rule::TooBig { max } => t_string!(i18n, errors.too_big, field, max = *max).to_string(),
+        Rule::PeriodTooLong { max_days } => {
+            t_string!(i18n, errors.period_too_long, days = *max_days).to_string()
+        }
     }
 }
 

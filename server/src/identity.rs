@@ -34,6 +34,11 @@ pub async fn resolve_identity(
         Ok(identity) => identity,
         Err(err) => return ApiError(err).into_response(),
     };
+    // Server functions and the API need a session: without one the call is answered 401
+    // here, before its body is read or parsed.
+    if identity.is_none() && needs_session(&path) {
+        return ApiError(shared::AppError::Unauthenticated).into_response();
+    }
     if request.method() == Method::GET && is_page(&path) {
         match (&identity, path.as_str()) {
             (None, "/login") => {}
@@ -103,6 +108,18 @@ async fn identify(
     }
 }
 
+/// Where server functions live (their `prefix`) and the API with them.
+pub const API_PREFIX: &str = "/api/";
+
+/// The server functions anyone may call: signing in, and signing out (harmless without a
+/// session, and the page may call it after the session has ended).
+const OPEN_API: [&str; 2] = ["/api/sign_in", "/api/sign_out"];
+
+/// Server functions and API routes that answer only with a session.
+fn needs_session(path: &str) -> bool {
+    path.starts_with(API_PREFIX) && !OPEN_API.contains(&path)
+}
+
 /// Built assets and static files: the wasm, JS and CSS, icons.
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/")
@@ -114,12 +131,33 @@ fn is_asset(path: &str) -> bool {
 
 /// Page views are everything but the API, health and assets.
 fn is_page(path: &str) -> bool {
-    !(path.starts_with("/api/") || path == "/healthz" || is_asset(path))
+    !(path.starts_with(API_PREFIX) || path == "/healthz" || is_asset(path))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_page;
+    use super::{is_page, needs_session};
+
+    #[test]
+    fn every_api_call_but_signing_in_and_out_needs_a_session() {
+        for closed in [
+            "/api/list_clients",
+            "/api/events",
+            "/api/documents",
+            "/api/x",
+        ] {
+            assert!(needs_session(closed), "{closed}");
+        }
+        for open in [
+            "/api/sign_in",
+            "/api/sign_out",
+            "/login",
+            "/healthz",
+            "/board",
+        ] {
+            assert!(!needs_session(open), "{open}");
+        }
+    }
 
     #[test]
     fn assets_and_api_are_not_pages() {

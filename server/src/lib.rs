@@ -84,6 +84,7 @@ pub fn build_router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_LIMIT))
         .merge(files::routes(&state.files))
         .layer(axum::middleware::from_fn(error::server_fn_error_status))
+        .layer(axum::middleware::from_fn(security::no_store_when_signed_in))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             identity::resolve_identity,

@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 use shared::AppError;
 
+use app::backend::Identity;
+
 use crate::error::ApiError;
 
 /// Adds the security headers. The nonce goes into the request so the page shell puts
@@ -39,6 +41,25 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    response
+}
+
+/// Marks every response to a signed-in request (pages, server functions, the API, file
+/// downloads) and every API response `Cache-Control: no-store`, so no browser or proxy
+/// cache keeps a person's data. Runs inside `resolve_identity`, which marks signed-in
+/// requests; assets skip it and stay cacheable.
+pub async fn no_store_when_signed_in(request: Request, next: Next) -> Response {
+    let private = request.extensions().get::<Identity>().is_some()
+        || request
+            .uri()
+            .path()
+            .starts_with(crate::identity::API_PREFIX);
+    let mut response = next.run(request).await;
+    if private {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 

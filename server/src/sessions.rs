@@ -63,10 +63,17 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates the stored session only. tower-sessions saves a session it loaded (new ones
+    /// go through `create`), so a missing row means the session was ended meanwhile (by
+    /// sign-out or a password reset in another request): it stays ended.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        service::save_session(&self.db, to_stored(record)?)
+        let saved = service::save_session(&self.db, to_stored(record)?)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+        if !saved {
+            tracing::debug!("a session ended while one of its requests ran; not saved again");
+        }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

@@ -12,8 +12,8 @@ mod types;
 pub mod service;
 
 pub use rules::{
-    Bin, DurationSummary, bucket_start, buckets, duration_bin, epoch_day, from_epoch_day,
-    percentile, percentile_ranks, rate,
+    Bin, DurationSummary, bucket_count, bucket_start, buckets, check_period, duration_bin,
+    epoch_day, from_epoch_day, percentile, percentile_ranks, rate,
 };
 pub use types::{
     AnalyticsFilter, AnalyticsView, BREACH_LIST_LEN, BreachedDeal, DEFAULT_PERIOD_DAYS, DaySummary,

@@ -11,8 +11,8 @@ pub mod entity;
 pub mod service;
 
 pub use rules::{
-    CONTACTS_MAX, TAGS_MAX, changes_between, checked_draft, normalize_contact, normalize_phone,
-    normalize_tax_id,
+    CONTACTS_MAX, TAGS_MAX, changes_between, check_list_filter, checked_draft, checked_tags,
+    normalize_contact, normalize_phone, normalize_tax_id,
 };
 pub use types::{
     ClientDeal, ClientDraft, ClientId, ClientKind, ClientList, ClientListFilter, ClientMatch,

@@ -59,6 +59,12 @@ pub enum Field {
     Options,
     /// A custom field (a change in the timeline names it by its label).
     CustomField,
+    /// A page of a list, or where a page starts.
+    Page,
+    /// A search text.
+    Search,
+    /// The notifications a request names.
+    Notifications,
 }
 
 impl Field {
@@ -103,6 +109,9 @@ impl Field {
             Field::Pipeline => "pipeline",
             Field::Options => "options",
             Field::CustomField => "custom_field",
+            Field::Page => "page",
+            Field::Search => "search",
+            Field::Notifications => "notifications",
         }
     }
 
@@ -158,6 +167,14 @@ pub enum Rule {
     /// A URL the server would call that points into its own network (`localhost`, a
     /// loopback, private, link-local or other reserved address).
     PrivateAddress,
+    /// A number above what is accepted (a page, an offset).
+    TooBig {
+        max: u64,
+    },
+    /// A period longer than the dashboards cover.
+    PeriodTooLong {
+        max_days: u64,
+    },
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.

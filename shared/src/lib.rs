@@ -17,6 +17,7 @@ pub mod error;
 pub mod event;
 pub mod export;
 pub mod job;
+pub mod limits;
 pub mod locale;
 pub mod notification;
 pub mod outbound;

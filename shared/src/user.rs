@@ -11,7 +11,7 @@ pub mod password;
 pub mod service;
 
 pub use rules::{
-    normalize_email, validate_email, validate_name, validate_new_user, validate_password,
-    validate_user_patch,
+    EMAIL_MAX, PASSWORD_MAX, normalize_email, validate_email, validate_name, validate_new_user,
+    validate_password, validate_user_patch,
 };
 pub use types::{CreatedUser, NewUser, Role, UserId, UserPatch, UserView};

@@ -124,8 +124,11 @@ fn ClientTable(
     let i18n = use_i18n();
     let search = RwSignal::new(filter.search.clone().unwrap_or_default());
     let set = move |key: &'static str, value: String| set_query.run(vec![(key, Some(value))]);
-    let first = list.page * PAGE_SIZE + 1;
-    let last = list.page * PAGE_SIZE + list.rows.len() as u64;
+    let first = list.page.saturating_mul(PAGE_SIZE).saturating_add(1);
+    let last = list
+        .page
+        .saturating_mul(PAGE_SIZE)
+        .saturating_add(list.rows.len() as u64);
     let total = list.total;
     let page = list.page;
     let now = list.now;

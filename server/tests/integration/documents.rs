@@ -54,6 +54,24 @@ fn upload(cookie: &str, fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Req
         .unwrap()
 }
 
+/// Uploads a small PDF to the deal; returns its version's id, for `/files/{id}`.
+pub(crate) async fn upload_pdf(
+    app: &Router,
+    db: &shared::db::Db,
+    cookie: &str,
+    deal: shared::deal::DealId,
+) -> String {
+    let subject = format!("deal:{}", deal.0);
+    let reply = send(
+        app,
+        upload(cookie, &[("subject", &subject)], &[("statement.pdf", PDF)]),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let docs = documents_of(db, Subject::Deal(deal)).await.unwrap();
+    docs[0].versions[0].id.to_string()
+}
+
 fn stored_files(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir.join("files"))
         .map(|entries| entries.count())

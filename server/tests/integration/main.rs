@@ -12,6 +12,7 @@ mod harness;
 
 mod analytics;
 mod auth;
+mod bounds;
 mod clients;
 mod conclusions;
 mod conveyor;

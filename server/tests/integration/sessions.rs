@@ -20,10 +20,10 @@ fn session(id: &str, user: Option<UserId>, minutes: i64) -> StoredSession {
 #[tokio::test]
 async fn expired_sessions_are_not_loaded_and_get_swept() {
     let t = TestDb::new().await;
-    service::save_session(&t.db, session("live", None, 30))
+    service::insert_session(&t.db, session("live", None, 30))
         .await
         .unwrap();
-    service::save_session(&t.db, session("stale", None, -1))
+    service::insert_session(&t.db, session("stale", None, -1))
         .await
         .unwrap();
     assert!(
@@ -59,7 +59,7 @@ async fn an_id_is_inserted_once_and_saved_many_times() {
     );
     let mut changed = session("abc", None, 60);
     changed.data = r#"{"k":1}"#.into();
-    service::save_session(&t.db, changed.clone()).await.unwrap();
+    assert!(service::save_session(&t.db, changed.clone()).await.unwrap());
     assert_eq!(
         service::load_session(&t.db, "abc", t0()).await.unwrap(),
         Some(changed)
@@ -72,7 +72,7 @@ async fn deactivating_or_resetting_ends_the_users_sessions() {
     let anna = t.user("anna@bank.ru", Role::Employee, vec![]).await;
     let boris = t.user("boris@bank.ru", Role::Employee, vec![]).await;
     for (id, user) in [("a1", anna.id), ("a2", anna.id), ("b1", boris.id)] {
-        service::save_session(&t.db, session(id, Some(user), 30))
+        service::insert_session(&t.db, session(id, Some(user), 30))
             .await
             .unwrap();
     }

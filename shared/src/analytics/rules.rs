@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate};
 
 use super::{DurationStats, Granularity};
+use crate::error::{AppError, Field, Rule};
 
 /// The 0-based ranks around `percent`% of `n` sorted values: `floor` and `ceil` of
 /// `percent * (n - 1) / 100`. `None` for no values.
@@ -70,6 +71,56 @@ pub fn buckets(from: NaiveDate, to: NaiveDate, granularity: Granularity) -> Vec<
         };
     }
     starts
+}
+
+/// How many spans of `granularity` touch `from..=to`, by arithmetic (no list is built).
+pub fn bucket_count(from: NaiveDate, to: NaiveDate, granularity: Granularity) -> u64 {
+    if to < from {
+        return 0;
+    }
+    let spans = match granularity {
+        Granularity::Day => epoch_day(to) - epoch_day(from) + 1,
+        Granularity::Week => {
+            (epoch_day(bucket_start(to, granularity)) - epoch_day(bucket_start(from, granularity)))
+                / 7
+                + 1
+        }
+        Granularity::Month => {
+            let months = |day: NaiveDate| i64::from(day.year()) * 12 + i64::from(day.month0());
+            months(to) - months(from) + 1
+        }
+    };
+    u64::try_from(spans).unwrap_or(0)
+}
+
+/// Checks a period before anything is read for it: not reversed, at most
+/// `PERIOD_DAYS_MAX` days, at most `BUCKETS_MAX` points at `granularity`.
+pub fn check_period(
+    from: NaiveDate,
+    to: NaiveDate,
+    granularity: Granularity,
+) -> Result<(), AppError> {
+    use crate::limits::{BUCKETS_MAX, PERIOD_DAYS_MAX};
+    if to < from {
+        return Err(AppError::validation(Field::Period, Rule::PeriodReversed));
+    }
+    if bucket_count(from, to, Granularity::Day) > PERIOD_DAYS_MAX {
+        return Err(AppError::validation(
+            Field::Period,
+            Rule::PeriodTooLong {
+                max_days: PERIOD_DAYS_MAX,
+            },
+        ));
+    }
+    if bucket_count(from, to, granularity) > BUCKETS_MAX {
+        return Err(AppError::validation(
+            Field::Period,
+            Rule::TooMany {
+                max: BUCKETS_MAX as usize,
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// Days from 1970-01-01, the key the database groups dates by.
@@ -329,6 +380,39 @@ mod tests {
             vec![day("2026-10-01"), day("2026-11-01"), day("2026-12-01")]
         );
         assert!(buckets(day("2026-12-01"), day("2026-11-30"), Granularity::Day).is_empty());
+    }
+
+    #[test]
+    fn bucket_counts_match_the_listed_spans() {
+        let (from, to) = (day("2024-12-30"), day("2026-03-02"));
+        for granularity in Granularity::ALL {
+            assert_eq!(
+                bucket_count(from, to, granularity),
+                buckets(from, to, granularity).len() as u64,
+                "{granularity:?}"
+            );
+        }
+        assert_eq!(bucket_count(to, from, Granularity::Day), 0);
+    }
+
+    #[test]
+    fn periods_past_five_years_are_refused_before_any_work() {
+        let from = day("2021-01-01");
+        let five_years = from + Days::new(crate::limits::PERIOD_DAYS_MAX - 1);
+        assert!(check_period(from, five_years, Granularity::Day).is_ok());
+        assert!(matches!(
+            check_period(from, five_years + Days::new(1), Granularity::Month),
+            Err(AppError::Validation {
+                field: Field::Period,
+                rule: Rule::PeriodTooLong { .. }
+            })
+        ));
+        assert!(check_period(NaiveDate::MIN, NaiveDate::MAX, Granularity::Day).is_err());
+        assert!(check_period(to_day(10), to_day(9), Granularity::Day).is_err());
+    }
+
+    fn to_day(n: u64) -> NaiveDate {
+        day("2026-01-01") + Days::new(n)
     }
 
     #[test]

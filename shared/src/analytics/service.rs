@@ -50,9 +50,7 @@ async fn resolve(
             .checked_sub_days(chrono::Days::new(u64::from(DEFAULT_PERIOD_DAYS - 1)))
             .ok_or(AppError::validation(Field::Period, Rule::PeriodReversed))?,
     };
-    if to < from {
-        return Err(AppError::validation(Field::Period, Rule::PeriodReversed));
-    }
+    super::rules::check_period(from, to, filter.granularity)?;
     let pipeline_id = match filter.pipeline {
         Some(id) => id,
         None => list_pipelines(db)

@@ -32,6 +32,7 @@ pub async fn load_board(
     filter: &BoardFilter,
     now: DateTime<Utc>,
 ) -> Result<BoardView, AppError> {
+    filter.check()?;
     let pipeline = load_pipeline(db, pipeline_id).await?;
     let condition = board_condition(db, actor, &pipeline, filter, now).await?;
     let mut totals = load_totals(db, condition.clone()).await?;
@@ -127,6 +128,7 @@ pub async fn load_column(
     offset: u64,
     now: DateTime<Utc>,
 ) -> Result<ColumnView, AppError> {
+    crate::limits::check_at_most(offset, crate::limits::OFFSET_MAX, crate::Field::Page)?;
     let condition = board_condition(db, actor, pipeline, filter, now).await?;
     let (count, sums) = load_totals(
         db,
@@ -221,6 +223,7 @@ async fn board_condition(
     filter: &BoardFilter,
     now: DateTime<Utc>,
 ) -> Result<Condition, AppError> {
+    filter.check()?;
     let stages_of = |departments: &[DepartmentId]| -> Vec<i32> {
         pipeline
             .stages

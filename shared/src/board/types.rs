@@ -31,6 +31,28 @@ pub struct BoardFilter {
     pub custom: Vec<crate::custom_field::CustomFilter>,
 }
 
+impl BoardFilter {
+    /// Checks the filter's sizes before any of it is used: the search text, the number of
+    /// custom-field conditions and each condition's values (see `crate::limits`).
+    pub fn check(&self) -> Result<(), crate::AppError> {
+        use crate::Field;
+        use crate::limits::{
+            CUSTOM_FILTERS_MAX, FILTER_VALUE_CHARS_MAX, check_chars, check_count, check_search,
+        };
+        check_search(self.search.as_deref())?;
+        check_count(self.custom.len(), CUSTOM_FILTERS_MAX, Field::CustomField)?;
+        for condition in &self.custom {
+            for value in [&condition.equals, &condition.min, &condition.max]
+                .into_iter()
+                .flatten()
+            {
+                check_chars(value, FILTER_VALUE_CHARS_MAX, Field::CustomField)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One column: a stage, its exact totals and a page of cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnView {

@@ -9,10 +9,9 @@ const PHONE_MAX: usize = 40;
 const MESSENGER_MAX: usize = 100;
 const ADDRESS_MAX: usize = 500;
 const NOTES_MAX: usize = 5_000;
-const TAG_MAX: usize = 40;
 /// Phones, e-mails and messenger handles, each.
 pub const CONTACTS_MAX: usize = 10;
-pub const TAGS_MAX: usize = 20;
+pub use crate::limits::{TAG_CHARS_MAX, TAGS_MAX};
 
 /// Digits only; an 11-digit number starting with the Russian trunk prefix 8 reads as +7,
 /// so `8 (916) 123-45-67` and `+7 916 123 45 67` are the same phone.
@@ -46,6 +45,8 @@ pub fn normalize_contact(kind: ContactKind, value: &str) -> String {
 /// The draft trimmed, blanks dropped, tags de-duplicated, the tax id normalised; or the
 /// first rule it breaks.
 pub fn checked_draft(draft: ClientDraft) -> Result<ClientDraft, AppError> {
+    // The lists first: their bounds hold before anything else is looked at.
+    let tags = checked_tags(draft.tags)?;
     let name = draft.name.trim().to_owned();
     if name.is_empty() {
         return Err(AppError::validation(Field::Name, Rule::Required));
@@ -94,21 +95,6 @@ pub fn checked_draft(draft: ClientDraft) -> Result<ClientDraft, AppError> {
         NOTES_MAX,
         Field::Notes,
     )?;
-    let mut tags: Vec<String> = Vec::new();
-    for tag in draft.tags {
-        let tag = tag.trim().trim_start_matches('#').trim().to_owned();
-        if tag.is_empty() || tags.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
-            continue;
-        }
-        max_len(&tag, TAG_MAX, Field::Tags)?;
-        tags.push(tag);
-    }
-    if tags.len() > TAGS_MAX {
-        return Err(AppError::validation(
-            Field::Tags,
-            Rule::TooMany { max: TAGS_MAX },
-        ));
-    }
     let time_zone = non_blank(draft.time_zone)
         .map(|tz| crate::time_zone::parse_time_zone(&tz).map(|tz| tz.name().to_owned()))
         .transpose()?;
@@ -126,6 +112,19 @@ pub fn checked_draft(draft: ClientDraft) -> Result<ClientDraft, AppError> {
         tags,
         time_zone,
     })
+}
+
+/// Checks the clients list's request before it is run: a page number up to
+/// `limits::PAGE_MAX` (so the offset cannot overflow), a search and a tag of bounded
+/// length.
+pub fn check_list_filter(filter: &super::ClientListFilter) -> Result<(), AppError> {
+    use crate::limits::{PAGE_MAX, check_at_most, check_chars, check_search};
+    check_at_most(filter.page, PAGE_MAX, Field::Page)?;
+    check_search(filter.search.as_deref())?;
+    if let Some(tag) = &filter.tag {
+        check_chars(tag, TAG_CHARS_MAX, Field::Tags)?;
+    }
+    Ok(())
 }
 
 /// What an edit changed, as the timeline shows it (lists joined with commas).
@@ -167,8 +166,32 @@ pub fn changes_between(old: &ClientView, new: &ClientView) -> Vec<FieldChange> {
     .collect()
 }
 
-/// Trimmed, blanks dropped, at most `CONTACTS_MAX`.
+/// Tags trimmed (and a leading `#` dropped), blanks and case-insensitive duplicates
+/// dropped, first spelling kept. The bounds come first and the work is one pass, so a
+/// hostile list costs no more than a short one: at most `RAW_LIST_MAX` entries, each at
+/// most `TAG_CHARS_MAX` characters, at most `TAGS_MAX` distinct.
+pub fn checked_tags(raw: Vec<String>) -> Result<Vec<String>, AppError> {
+    use crate::limits::{check_chars, check_count, check_raw_list};
+    check_raw_list(raw.len(), TAGS_MAX, Field::Tags)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut tags = Vec::new();
+    for tag in raw {
+        let tag = tag.trim().trim_start_matches('#').trim();
+        if tag.is_empty() {
+            continue;
+        }
+        check_chars(tag, TAG_CHARS_MAX, Field::Tags)?;
+        if seen.insert(tag.to_lowercase()) {
+            check_count(tags.len() + 1, TAGS_MAX, Field::Tags)?;
+            tags.push(tag.to_owned());
+        }
+    }
+    Ok(tags)
+}
+
+/// Trimmed, blanks dropped, at most `CONTACTS_MAX` (and at most `RAW_LIST_MAX` sent).
 fn contacts(values: Vec<String>, field: Field) -> Result<Vec<String>, AppError> {
+    crate::limits::check_raw_list(values.len(), CONTACTS_MAX, field)?;
     let values: Vec<String> = values
         .into_iter()
         .map(|v| v.trim().to_owned())

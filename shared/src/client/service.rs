@@ -281,6 +281,7 @@ pub async fn search_companies(
     actor: &Actor,
     search: &str,
 ) -> Result<Vec<(ClientId, String)>, AppError> {
+    crate::limits::check_search(Some(search))?;
     let mut condition = Condition::all()
         .add(clients::Column::Kind.eq(ClientKind::Company.as_str()))
         .add(name_like(search));
@@ -305,6 +306,7 @@ pub async fn list_clients(
     filter: &ClientListFilter,
     now: DateTime<Utc>,
 ) -> Result<ClientList, AppError> {
+    super::rules::check_list_filter(filter)?;
     let mut condition = Condition::all();
     if let Some(scope) = scope_condition(actor) {
         condition = condition.add(scope);
@@ -369,7 +371,7 @@ pub async fn list_clients(
     let rows = query
         .order_by_asc(clients::Column::Name)
         .order_by_asc(clients::Column::Id)
-        .offset(filter.page * PAGE_SIZE)
+        .offset(filter.page.saturating_mul(PAGE_SIZE))
         .limit(PAGE_SIZE)
         .all(db)
         .await?;

@@ -48,28 +48,23 @@ pub fn checked_draft(mut draft: CustomFieldDraft) -> Result<CustomFieldDraft, Ap
         return Err(AppError::validation(Field::Pipeline, Rule::UnknownValue));
     }
     if draft.kind.has_options() {
+        // Bounded before the work, and one pass: duplicates are found in a set.
+        crate::limits::check_raw_list(draft.options.len(), OPTIONS_MAX, Field::Options)?;
+        let mut seen = std::collections::HashSet::new();
         let mut options: Vec<String> = Vec::new();
         for option in &draft.options {
             let option = option.trim();
-            if option.is_empty() || options.iter().any(|known| known == option) {
+            if option.is_empty() {
                 continue;
             }
-            if option.chars().count() > OPTION_MAX {
-                return Err(AppError::validation(
-                    Field::Options,
-                    Rule::TooLong { max: OPTION_MAX },
-                ));
+            crate::limits::check_chars(option, OPTION_MAX, Field::Options)?;
+            if seen.insert(option) {
+                crate::limits::check_count(options.len() + 1, OPTIONS_MAX, Field::Options)?;
+                options.push(option.to_owned());
             }
-            options.push(option.to_owned());
         }
         if options.is_empty() {
             return Err(AppError::validation(Field::Options, Rule::Required));
-        }
-        if options.len() > OPTIONS_MAX {
-            return Err(AppError::validation(
-                Field::Options,
-                Rule::TooMany { max: OPTIONS_MAX },
-            ));
         }
         draft.options = options;
     } else {
@@ -110,6 +105,12 @@ impl Canonical {
 /// cleared), the canonical value, or the rule it breaks. Users are checked to be numbers
 /// here; the service checks they are active colleagues.
 pub fn check_value(field: &CustomFieldView, inputs: &[String]) -> Result<Option<Canonical>, Rule> {
+    // Refused before the inputs are compared with the options.
+    if inputs.len() > crate::limits::RAW_LIST_MAX {
+        return Err(Rule::TooMany {
+            max: field.options.len().max(1),
+        });
+    }
     let inputs: Vec<&str> = inputs
         .iter()
         .map(|value| value.trim())

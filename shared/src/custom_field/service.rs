@@ -228,6 +228,11 @@ pub async fn save_values(
     pipeline: Option<PipelineId>,
     inputs: &[CustomInput],
 ) -> Result<Vec<FieldChange>, AppError> {
+    crate::limits::check_count(
+        inputs.len(),
+        crate::limits::CUSTOM_INPUTS_MAX,
+        Field::CustomField,
+    )?;
     let fields = fields_for(db, record_kind(subject), pipeline).await?;
     if fields.is_empty() && inputs.is_empty() {
         return Ok(Vec::new());

@@ -10,7 +10,7 @@ use sea_orm::{
 use super::entity::notifications;
 use super::{NotificationKind, NotificationList, NotificationView};
 use crate::access::Actor;
-use crate::error::AppError;
+use crate::error::{AppError, Field};
 use crate::timeline::Subject;
 use crate::user::UserId;
 
@@ -131,13 +131,16 @@ pub async fn unread_count(db: &impl ConnectionTrait, actor: &Actor) -> Result<u6
 }
 
 /// Marks some (or, with `None`, all) of the actor's own notifications read; another
-/// person's ids are ignored. Returns the unread count left.
+/// person's ids are ignored. At most `limits::IDS_MAX` ids. Returns the unread count left.
 pub async fn mark_read(
     db: &impl ConnectionTrait,
     actor: &Actor,
     ids: Option<Vec<i32>>,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
+    if let Some(ids) = &ids {
+        crate::limits::check_count(ids.len(), crate::limits::IDS_MAX, Field::Notifications)?;
+    }
     let Some(user) = actor.user_id() else {
         return Ok(0);
     };

@@ -14,6 +14,12 @@ pub fn check_draft(
     current: &PipelineView,
     draft: &PipelineDraft,
 ) -> Result<Vec<StageId>, AppError> {
+    crate::limits::check_count(draft.stages.len(), crate::limits::STAGES_MAX, Field::Stage)?;
+    crate::limits::check_count(
+        draft.removals.len(),
+        crate::limits::STAGES_MAX,
+        Field::Stage,
+    )?;
     check_name(&draft.name, Field::Name)?;
     if !draft.stages.iter().any(|s| s.kind == StageKind::Open) {
         return Err(AppError::validation(Field::Stage, Rule::OpenStageRequired));

@@ -312,6 +312,7 @@ pub async fn set_allowed_moves(
     moves: &[AllowedMove],
 ) -> Result<(), AppError> {
     actor.require_admin()?;
+    crate::limits::check_count(moves.len(), crate::limits::MOVES_MAX, Field::Stage)?;
     let txn = db.begin().await?;
     let pipeline = load_pipeline(&txn, id).await?;
     if moves.iter().any(|m| {

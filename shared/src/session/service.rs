@@ -1,7 +1,7 @@
 //! Reading and writing stored sessions.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
     TransactionTrait,
@@ -36,24 +36,24 @@ pub async fn insert_session(
     Ok(result == 1)
 }
 
-/// Inserts or replaces a session.
+/// Updates a stored session; `false` when there is none with this id. Never inserts: a
+/// session ended by sign-out, deactivation or a password reset stays ended even when a
+/// request of it that was already running saves it afterwards.
 pub async fn save_session(
     db: &impl ConnectionTrait,
     session: StoredSession,
-) -> Result<(), AppError> {
-    sessions::Entity::insert(to_active(session))
-        .on_conflict(
-            OnConflict::column(sessions::Column::Id)
-                .update_columns([
-                    sessions::Column::UserId,
-                    sessions::Column::Data,
-                    sessions::Column::ExpiresAt,
-                ])
-                .to_owned(),
+) -> Result<bool, AppError> {
+    let result = sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::UserId,
+            Expr::value(session.user_id.map(|u| u.0)),
         )
-        .exec_without_returning(db)
+        .col_expr(sessions::Column::Data, Expr::value(session.data))
+        .col_expr(sessions::Column::ExpiresAt, Expr::value(session.expires_at))
+        .filter(sessions::Column::Id.eq(session.id))
+        .exec(db)
         .await?;
-    Ok(())
+    Ok(result.rows_affected == 1)
 }
 
 /// The session with this id, unless it has expired.

@@ -75,12 +75,16 @@ pub fn validate_password(password: &str) -> Result<(), AppError> {
 }
 
 pub fn validate_new_user(user: &NewUser) -> Result<(), AppError> {
+    check_departments(&user.department_ids)?;
     validate_name(&user.name)?;
     validate_email(&user.email)?;
     validate_password(&user.password)
 }
 
 pub fn validate_user_patch(patch: &UserPatch) -> Result<(), AppError> {
+    if let Some(ids) = &patch.department_ids {
+        check_departments(ids)?;
+    }
     if let Some(name) = &patch.name {
         validate_name(name)?;
     }
@@ -88,6 +92,11 @@ pub fn validate_user_patch(patch: &UserPatch) -> Result<(), AppError> {
         validate_email(email)?;
     }
     Ok(())
+}
+
+/// A person's departments: a bounded list (it becomes one `IN (...)` of ids).
+fn check_departments(ids: &[crate::department::DepartmentId]) -> Result<(), AppError> {
+    crate::limits::check_count(ids.len(), crate::limits::IDS_MAX, Field::Departments)
 }
 
 #[cfg(test)]
