@@ -118,6 +118,9 @@ mod tests {
     }
 }
 
+#[cfg(feature = "ssr")]
+pub mod sql;
+
 /// Which deals an actor may see: the same rule filters the board, search, counts, the deal
 /// page, moves and live events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +171,61 @@ impl Actor {
                         .is_some_and(|department| department_ids.contains(&department))
             }
             DealScope::Own { user_id } => responsible == Some(user_id),
+        }
+    }
+}
+
+/// Deal visibility resolved against one pipeline's stages: what queries filter by (the
+/// board and search in `access::sql`, the dashboards in their own SQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisibleDeals {
+    All,
+    /// Deals at these stages (the person's departments'), or theirs.
+    StagesOrResponsible {
+        stage_ids: Vec<crate::pipeline::StageId>,
+        user_id: UserId,
+    },
+    /// Only deals they are responsible for.
+    Responsible {
+        user_id: UserId,
+    },
+}
+
+/// Which clients an actor may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientScope {
+    All,
+    /// Restricted users: clients they look after, and clients of deals they are
+    /// responsible for.
+    Own {
+        user_id: UserId,
+    },
+}
+
+impl Actor {
+    pub fn visible_deals(&self, pipeline: &crate::pipeline::PipelineView) -> VisibleDeals {
+        match self.deal_scope() {
+            DealScope::All => VisibleDeals::All,
+            DealScope::Departments {
+                user_id,
+                department_ids,
+            } => VisibleDeals::StagesOrResponsible {
+                stage_ids: pipeline
+                    .stages
+                    .iter()
+                    .filter(|s| s.department_id.is_some_and(|d| department_ids.contains(&d)))
+                    .map(|s| s.id)
+                    .collect(),
+                user_id,
+            },
+            DealScope::Own { user_id } => VisibleDeals::Responsible { user_id },
+        }
+    }
+
+    pub fn client_scope(&self) -> ClientScope {
+        match (self.role, self.user_id()) {
+            (Role::Restricted, Some(user_id)) => ClientScope::Own { user_id },
+            _ => ClientScope::All,
         }
     }
 }

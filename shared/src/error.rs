@@ -409,8 +409,8 @@ mod tests {
             },
             AppError::PossibleDuplicate {
                 matches: vec![crate::client::ClientMatch {
-                    id: crate::client::ClientId(3),
-                    name: "Anna".into(),
+                    id: Some(crate::client::ClientId(3)),
+                    name: Some("Anna".into()),
                     field: Field::Phone,
                     value: "+7 916".into(),
                 }],

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Actor, DealScope};
+use crate::access::Actor;
 use crate::client::ClientId;
 use crate::deal::{DealId, DealView, Money};
 use crate::department::DepartmentId;
@@ -239,23 +239,23 @@ pub enum Audience {
 }
 
 impl Audience {
-    /// The same rule as `Actor::can_see_deal`, over the stages before and after.
+    /// `Actor::can_see_deal`, the one rule, over the responsible users and the stages'
+    /// departments before and after the change.
     pub fn includes(&self, actor: &Actor) -> bool {
         match self {
             Audience::Deal {
                 responsibles,
                 departments,
-            } => match actor.deal_scope() {
-                DealScope::All => true,
-                DealScope::Departments {
-                    user_id,
-                    department_ids,
-                } => {
-                    responsibles.contains(&user_id)
-                        || departments.iter().any(|d| department_ids.contains(d))
-                }
-                DealScope::Own { user_id } => responsibles.contains(&user_id),
-            },
+            } => {
+                // Whoever sees every deal sees it even with no responsible or department.
+                actor.can_see_deal(None, None)
+                    || responsibles
+                        .iter()
+                        .any(|user| actor.can_see_deal(Some(*user), None))
+                    || departments
+                        .iter()
+                        .any(|department| actor.can_see_deal(None, Some(*department)))
+            }
             Audience::User { user_id } => actor.user_id() == Some(*user_id),
             Audience::Nobody => false,
         }

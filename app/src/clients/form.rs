@@ -324,7 +324,10 @@ pub fn ClientForm(
                             let field = m.field;
                             view! {
                                 <li>
-                                    <a href=format!("/clients/{}", m.id.0) target="_blank" rel="noopener">{m.name.clone()}</a>
+                                    {match (m.id, m.name.clone()) {
+                                        (Some(id), Some(name)) => view! { <a href=format!("/clients/{}", id.0) target="_blank" rel="noopener">{name}</a> }.into_any(),
+                                        _ => view! { <span class="muted">{t!(i18n, clients.hidden_match)}</span> }.into_any(),
+                                    }}
                                     " — " {move || t_string!(i18n, clients.matched_by, field = field_label(i18n, field)).to_string()}
                                     " (" {m.value.clone()} ")"
                                 </li>

@@ -182,7 +182,7 @@ async fn a_matching_phone_email_or_tax_id_warns_until_confirmed() {
     assert_eq!(matches.len(), 1);
     assert_eq!(
         (matches[0].id, matches[0].field, matches[0].value.as_str()),
-        (first.id, Field::Phone, "+7 916 123-45-67")
+        (Some(first.id), Field::Phone, "+7 916 123-45-67")
     );
     let Err(AppError::PossibleDuplicate { matches }) = create_client(
         &c.t.db,
@@ -197,7 +197,10 @@ async fn a_matching_phone_email_or_tax_id_warns_until_confirmed() {
     else {
         panic!("a duplicate e-mail must warn");
     };
-    assert_eq!((matches[0].id, matches[0].field), (first.id, Field::Email));
+    assert_eq!(
+        (matches[0].id, matches[0].field),
+        (Some(first.id), Field::Email)
+    );
     let Err(AppError::PossibleDuplicate { matches }) = create_client(
         &c.t.db,
         &admin,
@@ -214,7 +217,7 @@ async fn a_matching_phone_email_or_tax_id_warns_until_confirmed() {
     };
     assert_eq!(
         (matches[0].id, matches[0].field),
-        (company.id, Field::TaxId)
+        (Some(company.id), Field::TaxId)
     );
     assert_eq!(client_count(&c).await, before, "a warning writes nothing");
 
@@ -251,7 +254,7 @@ async fn a_matching_phone_email_or_tax_id_warns_until_confirmed() {
     let Err(AppError::PossibleDuplicate { matches }) = edited else {
         panic!("the other client with the phone must be named");
     };
-    assert_eq!(matches[0].id, second.id);
+    assert_eq!(matches[0].id, Some(second.id));
 }
 
 #[tokio::test]

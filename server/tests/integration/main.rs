@@ -10,6 +10,7 @@
 
 mod harness;
 
+mod access;
 mod analytics;
 mod auth;
 mod bounds;

@@ -19,7 +19,7 @@ use super::{
     ReturnReason, ReturnRoute, SlaPoint, SlaView, StageReturns, StageSla, StageTimeRow, TeamView,
     TrendPoint, TrendsView,
 };
-use crate::access::{Actor, DealScope};
+use crate::access::{Actor, DealScope, VisibleDeals};
 use crate::deal::{Money, to_minor};
 use crate::department::DepartmentId;
 use crate::error::{AppError, Field, Rule};
@@ -706,25 +706,17 @@ impl<'a> Scope<'a> {
     /// Conditions on the `deals` row aliased `d`: visibility, responsible, amount. Starts
     /// with ` AND` when not empty.
     fn deal_conditions(&self, sql: &mut Sql) {
-        match self.actor.deal_scope() {
-            DealScope::All => {}
-            DealScope::Departments {
-                user_id,
-                department_ids,
-            } => {
-                let mine: Vec<i32> = self
-                    .pipeline
-                    .stages
-                    .iter()
-                    .filter(|s| s.department_id.is_some_and(|d| department_ids.contains(&d)))
-                    .map(|s| s.id.0)
-                    .collect();
+        // The one visibility rule (`access`), resolved against this pipeline's stages.
+        match self.actor.visible_deals(self.pipeline) {
+            VisibleDeals::All => {}
+            VisibleDeals::StagesOrResponsible { stage_ids, user_id } => {
+                let mine: Vec<i32> = stage_ids.iter().map(|s| s.0).collect();
                 sql.push(" AND (").in_list("d.stage_id", &mine);
                 sql.push(" OR d.responsible_user_id = ")
                     .bind(user_id.0)
                     .push(")");
             }
-            DealScope::Own { user_id } => {
+            VisibleDeals::Responsible { user_id } => {
                 sql.push(" AND d.responsible_user_id = ").bind(user_id.0);
             }
         }

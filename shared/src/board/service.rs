@@ -11,7 +11,8 @@ use sea_orm::{
 };
 
 use super::{BoardChoices, BoardFilter, BoardUpdate, BoardView, ColumnView, PAGE_SIZE};
-use crate::access::{Actor, DealScope};
+use crate::access::Actor;
+use crate::access::sql::stage_in;
 use crate::client::entity::clients;
 use crate::deal::Money;
 use crate::deal::entity::deals;
@@ -233,21 +234,8 @@ async fn board_condition(
             .collect()
     };
     let mut condition = Condition::all().add(deals::Column::PipelineId.eq(pipeline.id.0));
-    match actor.deal_scope() {
-        DealScope::All => {}
-        DealScope::Departments {
-            user_id,
-            department_ids,
-        } => {
-            condition = condition.add(
-                Condition::any()
-                    .add(stage_in(stages_of(&department_ids)))
-                    .add(deals::Column::ResponsibleUserId.eq(user_id.0)),
-            );
-        }
-        DealScope::Own { user_id } => {
-            condition = condition.add(deals::Column::ResponsibleUserId.eq(user_id.0));
-        }
+    if let Some(visible) = crate::access::sql::deal_condition(&actor.visible_deals(pipeline)) {
+        condition = condition.add(visible);
     }
     if let Some(responsible) = filter.responsible {
         condition = condition.add(deals::Column::ResponsibleUserId.eq(responsible.0));
@@ -338,13 +326,4 @@ async fn board_condition(
         );
     }
     Ok(condition)
-}
-
-/// `stage_id IN (...)`, false for no stages.
-fn stage_in(stage_ids: Vec<i32>) -> Condition {
-    if stage_ids.is_empty() {
-        Condition::all().add(Expr::val(1).eq(0))
-    } else {
-        Condition::all().add(deals::Column::StageId.is_in(stage_ids))
-    }
 }

@@ -28,7 +28,7 @@ use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::outbox::append;
 use crate::event::{Audience, EventData};
 use crate::pipeline::PipelineId;
-use crate::user::{Role, UserId};
+use crate::user::UserId;
 
 /// Deals the client page lists at most.
 const PAGE_DEALS_MAX: u64 = 200;
@@ -45,7 +45,7 @@ pub async fn create_client(
     let txn = db.begin().await?;
     check_references(&txn, &draft, None).await?;
     if !new.allow_duplicate {
-        let matches = find_duplicates(&txn, &draft, None).await?;
+        let matches = find_duplicates(&txn, actor, &draft, None).await?;
         if !matches.is_empty() {
             return Err(AppError::PossibleDuplicate { matches });
         }
@@ -114,7 +114,7 @@ pub async fn update_client(
     }
     check_references(&txn, &draft, Some(update.id)).await?;
     if !update.allow_duplicate {
-        let matches = find_duplicates(&txn, &draft, Some(update.id)).await?;
+        let matches = find_duplicates(&txn, actor, &draft, Some(update.id)).await?;
         if !matches.is_empty() {
             return Err(AppError::PossibleDuplicate { matches });
         }
@@ -215,6 +215,7 @@ pub async fn get_client(
 /// Other clients sharing a phone, e-mail or tax id with the draft (not `except` itself).
 pub async fn find_duplicates(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     draft: &ClientDraft,
     except: Option<ClientId>,
 ) -> Result<Vec<ClientMatch>, AppError> {
@@ -253,8 +254,13 @@ pub async fn find_duplicates(
         }
     }
     let ids: BTreeSet<i32> = found.iter().map(|(id, _, _)| *id).collect();
-    let names: HashMap<i32, String> = clients::Entity::find()
-        .filter(clients::Column::Id.is_in(ids))
+    // A match the actor may not see is still a warning, but without its name or id: the
+    // duplicate check must not tell a restricted user who a hidden client is.
+    let mut visible = clients::Entity::find().filter(clients::Column::Id.is_in(ids));
+    if let Some(scope) = scope_condition(actor) {
+        visible = visible.filter(scope);
+    }
+    let names: HashMap<i32, String> = visible
         .all(db)
         .await?
         .into_iter()
@@ -262,14 +268,25 @@ pub async fn find_duplicates(
         .collect();
     let mut matches: Vec<ClientMatch> = Vec::new();
     for (id, field, value) in found {
-        if matches.iter().any(|m| m.id.0 == id && m.field == field) {
+        if matches
+            .iter()
+            .any(|m| m.id == Some(ClientId(id)) && m.field == field)
+        {
             continue;
         }
-        matches.push(ClientMatch {
-            id: ClientId(id),
-            name: names.get(&id).cloned().unwrap_or_default(),
-            field,
-            value,
+        matches.push(match names.get(&id) {
+            Some(name) => ClientMatch {
+                id: Some(ClientId(id)),
+                name: Some(name.clone()),
+                field,
+                value,
+            },
+            None => ClientMatch {
+                id: None,
+                name: None,
+                field,
+                value,
+            },
         });
     }
     Ok(matches)
@@ -685,23 +702,9 @@ async fn write_contacts_and_tags(
     Ok(())
 }
 
-/// What a restricted user may see; `None` for everyone else (all clients).
+/// What the actor may see of the clients (`access::client_scope`).
 fn scope_condition(actor: &Actor) -> Option<Condition> {
-    let user = actor.user_id()?;
-    (actor.role == Role::Restricted).then(|| {
-        Condition::any()
-            .add(clients::Column::ResponsibleUserId.eq(user.0))
-            .add(
-                clients::Column::Id.in_subquery(
-                    Query::select()
-                        .column(deals::Column::ClientId)
-                        .from(deals::Entity)
-                        .and_where(deals::Column::ResponsibleUserId.eq(user.0))
-                        .and_where(deals::Column::ClientId.is_not_null())
-                        .to_owned(),
-                ),
-            )
-    })
+    crate::access::sql::client_condition(&actor.client_scope())
 }
 
 fn name_like(search: &str) -> Condition {

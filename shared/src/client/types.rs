@@ -99,8 +99,9 @@ pub struct UpdateClient {
 /// Another client with the same phone, e-mail or tax id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientMatch {
-    pub id: ClientId,
-    pub name: String,
+    /// `None` (with the name) for a client the person may not see.
+    pub id: Option<ClientId>,
+    pub name: Option<String>,
     /// What matched: `Phone`, `Email` or `TaxId`.
     pub field: Field,
     pub value: String,
