@@ -214,21 +214,9 @@ pub fn BoardPage() -> impl IntoView {
         }
     });
     // Someone else changed a deal: only its card and the columns' totals change.
-    let updates = RwSignal::new(None::<(PipelineId, BoardUpdate)>);
-    let patch = Action::new(move |live: &LiveDeal| {
-        let (pipeline, deal) = (live.pipeline_id, live.deal_id);
-        let filter = filter.get_untracked();
-        async move { (pipeline, load_board_update(pipeline, filter, deal).await) }
-    });
-    Effect::new(move |_| match patch.value().get() {
-        Some((pipeline, Ok(update))) => updates.set(Some((pipeline, update))),
-        Some((_, Err(_))) => reload.run(()),
-        None => {}
-    });
+    let updates = LiveUpdates::new();
     crate::live::follow_deal_changes(
-        Callback::new(move |live: LiveDeal| {
-            patch.dispatch(live);
-        }),
+        Callback::new(move |live: LiveDeal| fetch_update(live, filter, updates, 0)),
         reload,
         own,
     );
@@ -535,7 +523,7 @@ fn Board(
     filter: BoardFilter,
     selected: RwSignal<Option<StageId>>,
     reload: Callback<()>,
-    updates: RwSignal<Option<(PipelineId, BoardUpdate)>>,
+    updates: LiveUpdates,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let pipeline = StoredValue::new(board.pipeline.clone());
@@ -543,12 +531,26 @@ fn Board(
     let board_pipeline = board.pipeline.id;
     {
         let states = states.clone();
-        Effect::new(move |_| {
-            if let Some((pipeline, update)) = updates.get()
-                && pipeline == board_pipeline
-            {
-                for state in &states {
-                    state.apply(&update);
+        Effect::new(move |ran: Option<()>| {
+            let arrived = updates.take();
+            // Updates read before this board was loaded are older than what it shows.
+            if ran.is_none() {
+                return;
+            }
+            for (pipeline, update) in arrived {
+                let shown = states
+                    .iter()
+                    .filter_map(|s| s.version_of(update.deal))
+                    .max();
+                let stale = update
+                    .card
+                    .as_ref()
+                    .zip(shown)
+                    .is_some_and(|(card, shown)| card.version < shown);
+                if pipeline == board_pipeline && !stale {
+                    for state in &states {
+                        state.apply(&update);
+                    }
                 }
             }
         });
@@ -652,6 +654,54 @@ fn Board(
     }
 }
 
+/// Changes read for live notices, waiting for the board to apply them in order.
+#[derive(Clone, Copy)]
+struct LiveUpdates {
+    queue: StoredValue<Vec<(PipelineId, BoardUpdate)>>,
+    arrived: RwSignal<u32>,
+}
+
+impl LiveUpdates {
+    fn new() -> Self {
+        LiveUpdates {
+            queue: StoredValue::new(Vec::new()),
+            arrived: RwSignal::new(0),
+        }
+    }
+
+    fn push(&self, pipeline: PipelineId, update: BoardUpdate) {
+        self.queue
+            .update_value(|queue| queue.push((pipeline, update)));
+        self.arrived.update(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Everything that arrived (and subscribes the caller to what arrives next).
+    fn take(&self) -> Vec<(PipelineId, BoardUpdate)> {
+        self.arrived.track();
+        let mut taken = Vec::new();
+        self.queue
+            .update_value(|queue| taken = std::mem::take(queue));
+        taken
+    }
+}
+
+/// Reads the changed card for a live notice. When the connection drops the board keeps
+/// what it shows and tries again with growing pauses (1, 2, 4, 8, 16 s, then every 16 s
+/// for a few minutes).
+fn fetch_update(live: LiveDeal, filter: Memo<BoardFilter>, updates: LiveUpdates, attempt: u32) {
+    let filter_now = filter.get_untracked();
+    leptos::task::spawn_local(async move {
+        match load_board_update(live.pipeline_id, filter_now, live.deal_id).await {
+            Ok(update) => updates.push(live.pipeline_id, update),
+            Err(_) if attempt < 20 => set_timeout(
+                move || fetch_update(live, filter, updates, attempt + 1),
+                std::time::Duration::from_secs(1 << attempt.min(4)),
+            ),
+            Err(_) => {}
+        }
+    });
+}
+
 /// One column's totals and the cards it shows, which live updates patch in place.
 #[derive(Clone, Copy)]
 struct ColumnState {
@@ -662,6 +712,16 @@ struct ColumnState {
 }
 
 impl ColumnState {
+    /// The version of a deal's card in this column, if it shows it.
+    fn version_of(&self, deal: DealId) -> Option<i32> {
+        self.cards.with_untracked(|cards| {
+            cards
+                .iter()
+                .find(|card| card.id == deal)
+                .map(|card| card.version)
+        })
+    }
+
     fn new(column: &ColumnView) -> Self {
         ColumnState {
             stage: column.stage.id,
