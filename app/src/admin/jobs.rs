@@ -2,7 +2,6 @@
 //! job's attempts and last error, and "run again" for failed and dead ones.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use shared::AppError;
 use shared::job::{JobId, JobState, JobView, JobsPage};
@@ -86,11 +85,11 @@ fn JobsList(page: JobsPage, refresh: RwSignal<u32>) -> impl IntoView {
             let href = format!("/admin/jobs?state={}", state.as_str());
             let current = (chosen == Some(state)).then_some("page");
             view! {
-                <A href=href attr:class="chip" attr:aria-current=current>
+                <a href=href class="chip" aria-current=current>
                     {state_label(i18n, state)}
                     " "
                     <span class="count">{count}</span>
-                </A>
+                </a>
             }
         })
         .collect_view();
@@ -102,9 +101,10 @@ fn JobsList(page: JobsPage, refresh: RwSignal<u32>) -> impl IntoView {
         .collect_view();
     view! {
         <nav class="chips" aria-label=move || t_string!(i18n, jobs.states).to_string()>
-            <A href="/admin/jobs" attr:class="chip" attr:aria-current=chosen.is_none().then_some("page")>
+            // Plain links: the router's own would mark every state current (same path).
+            <a href="/admin/jobs" class="chip" aria-current=chosen.is_none().then_some("page")>
                 {t!(i18n, jobs.not_done)}
-            </A>
+            </a>
             {chips}
         </nav>
         <Show when=move || empty>
