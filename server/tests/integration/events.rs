@@ -641,18 +641,7 @@ async fn a_task_reminder_is_a_job_that_notifies_once() {
     )
     .await
     .unwrap();
-    let workers = server::jobs::Workers {
-        db: c.t.db.clone(),
-        events: server::events::EventBus::default(),
-        digests: std::sync::Arc::new(server::jobs::digest::Digests::new(
-            None,
-            server::outbound::Outbound::new(Default::default()).unwrap(),
-            server::jobs::digest::Retry::default(),
-        )),
-        clock: two_hours_later,
-        instance: "test".into(),
-        wake: std::sync::Arc::new(tokio::sync::Notify::new()),
-    };
+    let workers = crate::tasks::workers(c.t.db.clone(), two_hours_later);
     assert!(workers.run_one("test-0").await.unwrap());
     assert!(
         !workers.run_one("test-0").await.unwrap(),

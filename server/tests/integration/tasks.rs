@@ -213,7 +213,8 @@ async fn a_reminder_due_while_the_server_was_down_is_sent_once_after_the_restart
     assert_eq!(unread_count(&c.t.db, &as_manager).await.unwrap(), 1);
 }
 
-fn workers(
+/// The server's job workers over `db`, telling the time by `clock`.
+pub(crate) fn workers(
     db: shared::db::Db,
     clock: fn() -> chrono::DateTime<chrono::Utc>,
 ) -> server::jobs::Workers {
