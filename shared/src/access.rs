@@ -210,12 +210,7 @@ impl Actor {
                 user_id,
                 department_ids,
             } => VisibleDeals::StagesOrResponsible {
-                stage_ids: pipeline
-                    .stages
-                    .iter()
-                    .filter(|s| s.department_id.is_some_and(|d| department_ids.contains(&d)))
-                    .map(|s| s.id)
-                    .collect(),
+                stage_ids: pipeline.stages_of(&department_ids),
                 user_id,
             },
             DealScope::Own { user_id } => VisibleDeals::Responsible { user_id },

@@ -227,10 +227,9 @@ async fn board_condition(
     filter.check()?;
     let stages_of = |departments: &[DepartmentId]| -> Vec<i32> {
         pipeline
-            .stages
-            .iter()
-            .filter(|s| s.department_id.is_some_and(|d| departments.contains(&d)))
-            .map(|s| s.id.0)
+            .stages_of(departments)
+            .into_iter()
+            .map(|s| s.0)
             .collect()
     };
     let mut condition = Condition::all().add(deals::Column::PipelineId.eq(pipeline.id.0));

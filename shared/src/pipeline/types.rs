@@ -138,6 +138,15 @@ impl PipelineView {
         self.stages.iter().find(|stage| stage.id == id)
     }
 
+    /// The stages that belong to one of these departments.
+    pub fn stages_of(&self, departments: &[crate::department::DepartmentId]) -> Vec<StageId> {
+        self.stages
+            .iter()
+            .filter(|s| s.department_id.is_some_and(|d| departments.contains(&d)))
+            .map(|s| s.id)
+            .collect()
+    }
+
     /// The stage new deals start in: the first open stage.
     pub fn first_stage(&self) -> Option<&StageView> {
         self.stages
