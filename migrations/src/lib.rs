@@ -18,6 +18,7 @@ mod m20261124_000013_document_categories;
 mod m20261124_000014_user_time_zone;
 mod m20261130_000015_events_and_jobs;
 mod m20261130_000016_create_sign_in_successes;
+mod m20261130_000017_transition_facts;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_user_time_zone::Migration),
             Box::new(m20261130_000015_events_and_jobs::Migration),
             Box::new(m20261130_000016_create_sign_in_successes::Migration),
+            Box::new(m20261130_000017_transition_facts::Migration),
         ]
     }
 }

@@ -206,7 +206,7 @@ impl Rollup {
     }
 }
 
-fn create_trigger(backend: DatabaseBackend) -> Vec<String> {
+pub(crate) fn create_trigger(backend: DatabaseBackend) -> Vec<String> {
     let body: Vec<String> = rollups(backend, "NEW").iter().map(Rollup::upsert).collect();
     let body = body.join("; ");
     match backend {

@@ -31,6 +31,7 @@ use shared::deal::entity::deals;
 use shared::pipeline::service::{list_pipelines, load_pipeline};
 use shared::pipeline::{PipelineView, StageKind, StageView};
 use shared::transition::entity::transitions;
+use shared::user::Role;
 use shared::user::service as user_service;
 
 use crate::demo::{self, PRODUCTS, RETURN_REASONS};
@@ -396,7 +397,8 @@ async fn seed(
         for statement in [
             "SELECT setval(pg_get_serial_sequence('deals', 'id'), (SELECT MAX(id) FROM deals))",
             "SELECT setval(pg_get_serial_sequence('clients', 'id'), (SELECT MAX(id) FROM clients))",
-            "VACUUM ANALYZE clients, deals, transitions",
+            "VACUUM ANALYZE clients, deals, transitions, transition_facts, transition_days, \
+             visit_bins, cohort_days, return_reason_days",
         ] {
             db.execute_unprepared(statement).await?;
         }
@@ -556,17 +558,89 @@ async fn time_analytics(
     println!("  trends by day         {days}");
     let weeks = time_runs(runs, || load_trends(db, &admin, &by_week, now)).await?;
     println!("  trends by week        {weeks}");
-    // A condition on the deal (here an amount that lets every deal through) cannot be
-    // answered by the rollups: these read the ledger.
-    let on_deals = AnalyticsFilter {
-        amount_min: Some(rust_decimal::Decimal::ZERO),
-        ..period.clone()
+    time_scoped_analytics(db, pipeline, &period, runs, now).await
+}
+
+/// Times every dashboard with a condition on the deal, which the stored rollups cannot
+/// answer: an employee of the second open stage's department, a restricted user (the
+/// first manager), a filter on that manager as responsible, and amount filters letting
+/// through every deal, about half of them and about a tenth.
+async fn time_scoped_analytics(
+    db: &Db,
+    pipeline: &PipelineView,
+    period: &AnalyticsFilter,
+    runs: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let people = user_service::list_users(db, &Actor::system())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let department_of = |position: usize| {
+        pipeline
+            .stages
+            .iter()
+            .filter(|s| s.kind == StageKind::Open)
+            .nth(position)
+            .and_then(|s| s.department_id)
     };
-    println!("Analytics with a condition on the deal (read from the ledger):");
-    let flow = time_runs(runs.min(2), || load_analytics(db, &admin, &on_deals, now)).await?;
-    println!("  flow                  {flow}");
-    let team = time_runs(runs.min(2), || load_team(db, &admin, &on_deals, now)).await?;
-    println!("  people, departments   {team}");
+    let member_of = |department| {
+        people
+            .iter()
+            .find(|u| u.active && u.role != Role::Admin && u.department_ids.contains(&department))
+    };
+    let (Some(employee), Some(manager)) = (
+        department_of(1).and_then(member_of),
+        department_of(0).and_then(member_of),
+    ) else {
+        bail!("the demo organisation has no employee of the first two open stages");
+    };
+    let admin = Actor::system();
+    let mut cases: Vec<(String, Actor, AnalyticsFilter)> = vec![
+        (
+            format!("employee ({})", employee.name),
+            Actor::user(employee.id, Role::Employee, employee.department_ids.clone()),
+            period.clone(),
+        ),
+        (
+            format!("restricted ({})", manager.name),
+            Actor::user(manager.id, Role::Restricted, Vec::new()),
+            period.clone(),
+        ),
+        (
+            "responsible filter".to_owned(),
+            admin.clone(),
+            AnalyticsFilter {
+                employee: Some(manager.id),
+                ..period.clone()
+            },
+        ),
+    ];
+    for (label, rubles) in [
+        ("amount >= 0 (all)", 0),
+        ("amount >= 2.5M (about half)", 2_500_000),
+        ("amount >= 15M (about a tenth)", 15_000_000),
+    ] {
+        cases.push((
+            label.to_owned(),
+            admin.clone(),
+            AnalyticsFilter {
+                amount_min: Some(rust_decimal::Decimal::new(rubles, 0)),
+                ..period.clone()
+            },
+        ));
+    }
+    println!("Analytics with a condition on the deal (p50 / max):");
+    for (label, actor, filter) in &cases {
+        let flow = time_runs(runs, || load_analytics(db, actor, filter, now)).await?;
+        let team = time_runs(runs, || load_team(db, actor, filter, now)).await?;
+        let sla = time_runs(runs, || load_sla(db, actor, filter, now)).await?;
+        let trends = time_runs(runs, || load_trends(db, actor, filter, now)).await?;
+        println!("  {label}");
+        println!("    flow {flow}");
+        println!("    people {team}");
+        println!("    SLA {sla}");
+        println!("    trends {trends}");
+    }
     Ok(())
 }
 

@@ -722,14 +722,16 @@ async fn trends_by_day_week_and_month() {
     assert_eq!(point(&v.points[0]), (date("2026-11-23"), 0, 1, 1, 0, 0, 1));
 }
 
-/// The dashboards read the daily rollups when no condition is on the deal, and the ledger
-/// otherwise (`amount_min: 0` lets every deal through but forces the ledger); durations
-/// come from the duration bins above `EXACT_VISITS_LIMIT`. On both ledgers the three
-/// ways agree on every figure (each duration here is alone in its bin, so even the
+/// The dashboards read the stored daily rollups when no condition is on the deal, and
+/// copies summed for the deals a condition lets through otherwise (`amount_min: 0` lets
+/// every deal through but needs a copy), either over those deals' facts or as the stored
+/// rollup minus the deals left out; durations come from the duration bins above
+/// `EXACT_VISITS_LIMIT`, else exactly from the ledger or the facts. On both ledgers every
+/// way agrees on every figure (each duration here is alone in its bin, so even the
 /// percentiles are the same).
 #[tokio::test]
-async fn rollups_and_duration_bins_give_the_ledgers_answers() {
-    use shared::analytics::service::EXACT_VISITS_LIMIT;
+async fn rollups_copies_and_duration_bins_give_the_same_answers() {
+    use shared::analytics::service::{EXACT_VISITS_LIMIT, SCOPED_BY, ScopedBy};
     let l = ledger().await;
     let w = week().await;
     for (db, admin, now, base) in [
@@ -751,7 +753,7 @@ async fn rollups_and_duration_bins_give_the_ledgers_answers() {
                 include_open,
                 ..base.clone()
             };
-            let ledger = AnalyticsFilter {
+            let every_deal = AnalyticsFilter {
                 amount_min: Some(0.into()),
                 ..rolled.clone()
             };
@@ -770,11 +772,21 @@ async fn rollups_and_duration_bins_give_the_ledgers_answers() {
                     (flow, team, sla, trends)
                 }
             };
-            let from_ledger = figures(ledger).await;
             let from_rollups = figures(rolled.clone()).await;
+            let over_facts = SCOPED_BY
+                .scope(ScopedBy::Passing, figures(every_deal.clone()))
+                .await;
+            let by_subtraction = SCOPED_BY
+                .scope(ScopedBy::Subtracting, figures(every_deal.clone()))
+                .await;
+            let copy_in_bins = EXACT_VISITS_LIMIT
+                .scope(0, SCOPED_BY.scope(ScopedBy::Passing, figures(every_deal)))
+                .await;
             let from_bins = EXACT_VISITS_LIMIT.scope(0, figures(rolled)).await;
-            assert_eq!(from_rollups, from_ledger, "include_open: {include_open}");
-            assert_eq!(from_bins, from_ledger, "include_open: {include_open}");
+            assert_eq!(over_facts, from_rollups, "include_open: {include_open}");
+            assert_eq!(by_subtraction, from_rollups, "include_open: {include_open}");
+            assert_eq!(copy_in_bins, from_rollups, "include_open: {include_open}");
+            assert_eq!(from_bins, from_rollups, "include_open: {include_open}");
         }
         // The trigger bins each visit as `duration_bin` does.
         use sea_orm::{ConnectionTrait, Statement};
@@ -794,4 +806,98 @@ async fn rollups_and_duration_bins_give_the_ledgers_answers() {
             assert_eq!(bin, shared::analytics::duration_bin(seconds));
         }
     }
+}
+
+/// A condition that lets some deals through: the copy summed over their facts and the one
+/// summed by subtracting the others from the stored rollup agree on every figure, for an
+/// employee, a restricted user, a responsible and amount filters, exact and binned.
+#[tokio::test]
+async fn both_ways_of_scoping_the_rollups_agree() {
+    use shared::analytics::service::{EXACT_VISITS_LIMIT, SCOPED_BY, ScopedBy};
+    let w = week().await;
+    let db = &w.c.t.db;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let mut cases: Vec<(Actor, AnalyticsFilter)> = Vec::new();
+    for user in [&w.manager, &w.scorer] {
+        for role in [Role::Employee, Role::Restricted] {
+            let mut actor = w.c.t.actor(user).await;
+            actor.role = role;
+            cases.push((actor, week_filter(Granularity::Day)));
+        }
+        cases.push((
+            admin.clone(),
+            AnalyticsFilter {
+                employee: Some(user.id),
+                ..week_filter(Granularity::Week)
+            },
+        ));
+    }
+    cases.push((
+        admin.clone(),
+        AnalyticsFilter {
+            amount_min: Some(1.into()),
+            include_open: true,
+            ..week_filter(Granularity::Month)
+        },
+    ));
+    for (actor, filter) in &cases {
+        let figures = |by: ScopedBy, exact: u64| {
+            SCOPED_BY.scope(
+                by,
+                EXACT_VISITS_LIMIT.scope(exact, async move {
+                    (
+                        load_analytics(db, actor, filter, week_now()).await.unwrap(),
+                        load_team(db, actor, filter, week_now()).await.unwrap(),
+                        load_sla(db, actor, filter, week_now()).await.unwrap(),
+                        load_trends(db, actor, filter, week_now()).await.unwrap(),
+                    )
+                }),
+            )
+        };
+        for exact in [0, u64::MAX] {
+            let passing = figures(ScopedBy::Passing, exact).await;
+            let subtracting = figures(ScopedBy::Subtracting, exact).await;
+            assert_eq!(
+                passing, subtracting,
+                "{actor:?} {filter:?} exact up to {exact}"
+            );
+        }
+    }
+}
+
+/// The digest counts the person's local day: in Moscow (UTC+3) a move at 22:30 UTC
+/// belongs to the next day. The stored rollups, by UTC day, would give both the creation
+/// and the move to both local days.
+#[tokio::test]
+async fn the_digest_counts_the_local_day_between_its_two_instants() {
+    use chrono::TimeZone;
+    use shared::analytics::service::day_summary;
+    let c = Conveyor::new().await;
+    let admin = c.t.actor(&c.admin).await;
+    let deal = c.deal(&c.admin).await; // created at 09:00 UTC on the 23rd
+    move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&deal, c.stage("Scoring"), ""),
+        t0() + Duration::minutes(13 * 60 + 30),
+    )
+    .await
+    .unwrap();
+    let moscow = |day: u32, hour: u32| {
+        chrono::FixedOffset::east_opt(3 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2026, 11, day, hour, 0, 0)
+            .unwrap()
+            .to_utc()
+    };
+    let now = moscow(25, 12);
+    let on_23rd = day_summary(&c.t.db, &admin, moscow(23, 0), moscow(24, 0), now, 5)
+        .await
+        .unwrap();
+    let on_24th = day_summary(&c.t.db, &admin, moscow(24, 0), moscow(25, 0), now, 5)
+        .await
+        .unwrap();
+    assert_eq!((on_23rd.created, on_23rd.passed_on), (1, 0));
+    assert_eq!((on_24th.created, on_24th.passed_on), (0, 1));
 }

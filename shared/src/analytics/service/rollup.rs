@@ -1,0 +1,318 @@
+//! The four daily rollups of the ledger, and their copies for a set of deals.
+//!
+//! The stored rollups (kept by a trigger on `transitions`) sum every deal. When a
+//! condition is on the deal (an employee's or a restricted user's visibility, a filter on
+//! the responsible or the amount), a dashboard first sums the same keys over the
+//! `transition_facts` of the deals it lets through into temporary tables of the same
+//! shape, and every figure then reads those: one query per figure either way, and one
+//! pass over the deals' facts per rollup instead of a pass over the ledger per figure.
+//! When most deals pass, it subtracts the facts of the few that do not from the stored
+//! rollup instead, so the work follows the smaller side.
+//!
+//! The temporary tables live in the dashboard's transaction, which is rolled back at the
+//! end: they never outlive one request or reach another connection.
+
+use sea_orm::{ConnectionTrait, FromQueryResult};
+
+use super::scope::Scope;
+use crate::error::AppError;
+
+/// One daily rollup: its table and how its rows are made from `transition_facts` (`r`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Rollup {
+    /// Moves per day, route, actor, previous entry's day and "whose work came back".
+    TransitionDays,
+    /// Closed visits per day, stage, department, actor and duration bin.
+    VisitBins,
+    /// Per creation day, the deals that ever entered each stage.
+    CohortDays,
+    /// Returns per day, department left and reason.
+    ReturnReasonDays,
+}
+
+impl Rollup {
+    pub(super) fn table(self) -> &'static str {
+        match self {
+            Rollup::TransitionDays => "transition_days",
+            Rollup::VisitBins => "visit_bins",
+            Rollup::CohortDays => "cohort_days",
+            Rollup::ReturnReasonDays => "return_reason_days",
+        }
+    }
+
+    /// The copy for the dashboard's deals.
+    pub(super) fn scoped_table(self) -> &'static str {
+        match self {
+            Rollup::TransitionDays => "scoped_transition_days",
+            Rollup::VisitBins => "scoped_visit_bins",
+            Rollup::CohortDays => "scoped_cohort_days",
+            Rollup::ReturnReasonDays => "scoped_return_reason_days",
+        }
+    }
+
+    /// The day column the period applies to.
+    pub(super) fn day(self) -> &'static str {
+        match self {
+            Rollup::CohortDays => "created_day",
+            _ => "day",
+        }
+    }
+
+    fn key(self) -> &'static [&'static str] {
+        match self {
+            Rollup::TransitionDays => &[
+                "pipeline_id",
+                "day",
+                "from_stage_id",
+                "to_stage_id",
+                "from_department_id",
+                "to_department_id",
+                "actor_user_id",
+                "prev_entry_day",
+                "worker_user_id",
+            ],
+            Rollup::VisitBins => &[
+                "pipeline_id",
+                "day",
+                "from_stage_id",
+                "from_department_id",
+                "actor_user_id",
+                "bin",
+            ],
+            Rollup::CohortDays => &["pipeline_id", "created_day", "to_stage_id"],
+            Rollup::ReturnReasonDays => &["pipeline_id", "day", "from_department_id", "reason"],
+        }
+    }
+
+    /// Each summed column and what one facts row adds to it.
+    fn sums(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Rollup::TransitionDays => &[
+                ("moves", "1"),
+                ("returns", "r.is_return"),
+                ("breaches", "r.breach"),
+            ],
+            Rollup::VisitBins => &[("visits", "1"), ("seconds", "r.seconds")],
+            Rollup::CohortDays => &[("deals", "1")],
+            Rollup::ReturnReasonDays => &[("returns", "1")],
+        }
+    }
+
+    /// The scoped copy's table (PostgreSQL takes no parameters in `CREATE TABLE AS`).
+    fn create_scoped(self) -> String {
+        let columns: Vec<String> = self
+            .key()
+            .iter()
+            .map(|k| {
+                let ty = if *k == "reason" { "TEXT" } else { "BIGINT" };
+                format!("{k} {ty} NOT NULL")
+            })
+            .chain(
+                self.sums()
+                    .iter()
+                    .map(|(c, _)| format!("{c} BIGINT NOT NULL")),
+            )
+            .collect();
+        format!(
+            "CREATE TEMPORARY TABLE {} ({})",
+            self.scoped_table(),
+            columns.join(", ")
+        )
+    }
+
+    /// Which facts rows the rollup counts.
+    fn counts(self) -> &'static str {
+        match self {
+            Rollup::TransitionDays => "1 = 1",
+            Rollup::VisitBins => "r.seconds IS NOT NULL",
+            Rollup::CohortDays => "r.prev_entry_day = -1",
+            Rollup::ReturnReasonDays => "r.reason IS NOT NULL",
+        }
+    }
+}
+
+/// How the scoped copies are summed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopedBy {
+    /// Over the deals let through, or by subtraction when more deals pass than not.
+    Smaller,
+    /// Always over the deals let through.
+    Passing,
+    /// Always as the stored rollup minus the deals left out.
+    Subtracting,
+}
+
+tokio::task_local! {
+    /// Overrides `ScopedBy::Smaller` within a task: tests compare the two ways.
+    pub static SCOPED_BY: ScopedBy;
+}
+
+/// Deals the dashboard's conditions let through, and all deals.
+#[derive(FromQueryResult)]
+struct DealCounts {
+    passing: Option<i64>,
+    total: i64,
+}
+
+impl Scope<'_> {
+    /// Fills the scoped copies of `rollups` for the deals the conditions let through (none
+    /// when no condition is on the deal: the stored rollups serve). Run it inside the
+    /// dashboard's transaction, before the figures.
+    pub(super) async fn scope_rollups(
+        &mut self,
+        db: &impl ConnectionTrait,
+        rollups: &[Rollup],
+    ) -> Result<(), AppError> {
+        if !self.narrows_deals() {
+            return Ok(());
+        }
+        let mut sql = self.sql();
+        sql.push("SELECT SUM(CASE WHEN ");
+        self.deal_condition(&mut sql);
+        sql.push(" THEN 1 ELSE 0 END) AS passing, COUNT(*) AS total FROM deals d");
+        let counts = DealCounts::find_by_statement(sql.statement())
+            .one(db)
+            .await?
+            .unwrap_or(DealCounts {
+                passing: None,
+                total: 0,
+            });
+        let passing = counts.passing.unwrap_or_default();
+        // Reading the facts of the deals left out and subtracting them from the stored
+        // rollup costs about as much per deal as reading those let through.
+        let subtract = match SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Smaller) {
+            ScopedBy::Smaller => passing > counts.total - passing,
+            ScopedBy::Passing => false,
+            ScopedBy::Subtracting => true,
+        };
+        for rollup in rollups {
+            db.execute_unprepared(&rollup.create_scoped()).await?;
+            let sql = if subtract {
+                self.rollup_minus_left_out(*rollup)
+            } else {
+                self.rollup_of_passing(*rollup)
+            };
+            db.execute_raw(sql.statement()).await?;
+        }
+        self.scoped = true;
+        Ok(())
+    }
+
+    /// `INSERT INTO` the scoped copy `SELECT `.
+    fn fill_scoped(&self, rollup: Rollup) -> super::sql::Sql {
+        let mut sql = self.sql();
+        sql.push(&format!("INSERT INTO {} SELECT ", rollup.scoped_table()));
+        sql
+    }
+
+    /// The key columns of a row `r` of the rollup or of the facts, named as the rollup's.
+    /// The copy serves one period, so the day of a deal's previous entry only needs to say
+    /// whether it fell before the period: fewer, larger groups, summed faster.
+    fn key_of(&self, sql: &mut super::sql::Sql, rollup: Rollup) {
+        for (i, column) in rollup.key().iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            if *column == "prev_entry_day" {
+                let (first, _) = self.days();
+                sql.push("CASE WHEN r.prev_entry_day < ")
+                    .bind(first)
+                    .push(" THEN -1 ELSE ")
+                    .bind(first)
+                    .push(" END AS prev_entry_day");
+            } else {
+                sql.push(&format!("r.{column}"));
+            }
+        }
+    }
+
+    /// `GROUP BY` the key, by position.
+    fn group_by_key(sql: &mut super::sql::Sql, rollup: Rollup) {
+        let positions: Vec<String> = (1..=rollup.key().len()).map(|i| i.to_string()).collect();
+        sql.push(&format!(" GROUP BY {}", positions.join(", ")));
+    }
+
+    /// The rollup summed over the facts of the deals the conditions let through.
+    fn rollup_of_passing(&self, rollup: Rollup) -> super::sql::Sql {
+        let mut sql = self.fill_scoped(rollup);
+        self.key_of(&mut sql, rollup);
+        let sums: Vec<String> = rollup
+            .sums()
+            .iter()
+            .map(|(column, one)| format!(", CAST(SUM({one}) AS BIGINT) AS {column}"))
+            .collect();
+        sql.push(&sums.concat());
+        self.facts_of_deals(&mut sql, rollup, true);
+        Self::group_by_key(&mut sql, rollup);
+        sql
+    }
+
+    /// The stored rollup minus the facts of the deals the conditions leave out.
+    fn rollup_minus_left_out(&self, rollup: Rollup) -> super::sql::Sql {
+        let mut sql = self.fill_scoped(rollup);
+        let key = rollup.key().join(", ");
+        let columns: Vec<&str> = rollup.sums().iter().map(|(column, _)| *column).collect();
+        let sums: Vec<String> = columns
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
+        sql.push(&format!("{key}, {} FROM (SELECT ", sums.join(", ")));
+        self.key_of(&mut sql, rollup);
+        sql.push(&format!(", {}", columns.join(", ")));
+        self.period_of(&mut sql, rollup, rollup.table());
+        let minus: Vec<String> = rollup
+            .sums()
+            .iter()
+            .map(|(column, one)| format!(", -({one}) AS {column}"))
+            .collect();
+        sql.push(" UNION ALL SELECT ");
+        self.key_of(&mut sql, rollup);
+        sql.push(&minus.concat());
+        self.facts_of_deals(&mut sql, rollup, false);
+        // Keys whose every row was subtracted are dropped: the figures sum what is left.
+        let first = columns.first().copied().unwrap_or("moves");
+        sql.push(&format!(") parts GROUP BY {key} HAVING SUM({first}) <> 0"));
+        sql
+    }
+
+    /// ` FROM {table} r WHERE` the pipeline and the rollup's period.
+    fn period_of(&self, sql: &mut super::sql::Sql, rollup: Rollup, table: &str) {
+        let (first, last) = self.days();
+        sql.push(&format!(" FROM {table} r WHERE r.pipeline_id = "))
+            .bind(self.pipeline.id.0)
+            .push(&format!(" AND r.{} >= ", rollup.day()))
+            .bind(first)
+            .push(&format!(" AND r.{} <= ", rollup.day()))
+            .bind(last);
+    }
+
+    /// ` FROM deals d JOIN transition_facts r ... WHERE` the facts the rollup counts, in the
+    /// pipeline and the period, of the deals the conditions let through (`passing`) or
+    /// leave out. The deals lead: their facts are clustered by deal.
+    pub(super) fn facts_of_deals(&self, sql: &mut super::sql::Sql, rollup: Rollup, passing: bool) {
+        let join = match self.backend {
+            // SQLite keeps the written join order with CROSS JOIN.
+            sea_orm::DbBackend::Sqlite => " CROSS JOIN ",
+            _ => " JOIN ",
+        };
+        let (first, last) = self.days();
+        sql.push(&format!(
+            " FROM deals d{join}transition_facts r ON r.deal_id = d.id WHERE "
+        ));
+        if passing {
+            self.deal_condition(sql);
+        } else {
+            // A condition that is unknown (an amount that is not set) lets the deal out.
+            sql.push("NOT COALESCE(");
+            self.deal_condition(sql);
+            sql.push(", FALSE)");
+        }
+        sql.push(" AND r.pipeline_id = ")
+            .bind(self.pipeline.id.0)
+            .push(&format!(" AND r.{} >= ", rollup.day()))
+            .bind(first)
+            .push(&format!(" AND r.{} <= ", rollup.day()))
+            .bind(last)
+            .push(&format!(" AND {}", rollup.counts()));
+    }
+}
