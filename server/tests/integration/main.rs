@@ -28,3 +28,4 @@ mod outbound;
 mod sessions;
 mod tasks;
 mod timeline;
+mod two_servers;
