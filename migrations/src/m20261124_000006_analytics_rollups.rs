@@ -30,7 +30,7 @@ pub struct Migration;
 /// The lower bound of a duration's bin: `seconds` itself below 64, else `seconds` rounded
 /// down to 1/32 of the power of two below it. `shared::analytics::rules::duration_bin` is
 /// the same in Rust; this copy stays as it is so that the stored bins never change meaning.
-fn bin_sql(seconds: &str) -> String {
+pub(crate) fn bin_sql(seconds: &str) -> String {
     let mut sql = format!("CASE WHEN {seconds} < 64 THEN {seconds}");
     for exponent in 6..62 {
         let width = 1_i64 << (exponent - 5);
@@ -44,7 +44,7 @@ fn bin_sql(seconds: &str) -> String {
 }
 
 /// Days since 1970-01-01 of a timestamp column, in the backend's dialect.
-fn day_sql(backend: DatabaseBackend, at: &str) -> String {
+pub(crate) fn day_sql(backend: DatabaseBackend, at: &str) -> String {
     match backend {
         DatabaseBackend::Postgres => {
             format!("CAST(CAST({at} AT TIME ZONE 'UTC' AS DATE) - DATE '1970-01-01' AS BIGINT)")

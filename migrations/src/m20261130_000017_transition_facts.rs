@@ -12,33 +12,11 @@
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
+// The bins and days mean what they meant when the rollups were first stored.
+use super::m20261124_000006_analytics_rollups::{bin_sql, day_sql};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// The lower bound of a duration's bin, as in `m20261124_000006_analytics_rollups` (the
-/// bins are stored: their meaning never changes).
-fn bin_sql(seconds: &str) -> String {
-    let mut sql = format!("CASE WHEN {seconds} < 64 THEN {seconds}");
-    for exponent in 6..62 {
-        let width = 1_i64 << (exponent - 5);
-        let upper = 1_i64 << (exponent + 1);
-        sql.push_str(&format!(
-            " WHEN {seconds} < {upper} THEN ({seconds} / {width}) * {width}"
-        ));
-    }
-    sql.push_str(&format!(" ELSE {seconds} END"));
-    sql
-}
-
-/// Days since 1970-01-01 (UTC) of a timestamp column, in the backend's dialect.
-fn day_sql(backend: DatabaseBackend, at: &str) -> String {
-    match backend {
-        DatabaseBackend::Postgres => {
-            format!("CAST(CAST({at} AT TIME ZONE 'UTC' AS DATE) - DATE '1970-01-01' AS BIGINT)")
-        }
-        _ => format!("CAST(julianday(date({at})) - 2440587.5 AS INTEGER)"),
-    }
-}
 
 /// A return's reason is kept to this many characters (as in the reasons' rollup).
 const REASON_CHARS: usize = 200;

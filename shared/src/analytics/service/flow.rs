@@ -6,8 +6,8 @@ use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use super::durations::{Grouping, durations};
 use super::funnel::funnel;
 use super::returns::{return_reasons, returns, returns_by_person};
-use super::rollup::Rollup;
-use super::scope::{Resolved, Scope, department_key, department_names, people_names, resolve};
+use super::rollup::{Rollup, open_dashboard};
+use super::scope::{Resolved, department_key, department_names, people_names, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::DurationSummary;
 use crate::analytics::{AnalyticsFilter, AnalyticsView, DepartmentTime, StageTimeRow};
@@ -25,22 +25,21 @@ pub async fn load_analytics(
         filter,
         today,
     } = resolve(db, filter, now).await?;
-    // One snapshot for every figure; the rollups' copies for the actor's deals live in it
-    // and go with its rollback.
-    let txn = db.begin().await?;
+    let (txn, scope) = open_dashboard(
+        db,
+        actor,
+        &pipeline,
+        &filter,
+        now,
+        &[
+            Rollup::TransitionDays,
+            Rollup::CohortDays,
+            Rollup::VisitBins,
+            Rollup::ReturnReasonDays,
+        ],
+    )
+    .await?;
     let db = &txn;
-    let mut scope = Scope::new(db.get_database_backend(), actor, &pipeline, &filter, now)?;
-    scope
-        .scope_rollups(
-            db,
-            &[
-                Rollup::TransitionDays,
-                Rollup::CohortDays,
-                Rollup::VisitBins,
-                Rollup::ReturnReasonDays,
-            ],
-        )
-        .await?;
     let departments = department_names(db).await?;
     let people = people_names(db).await?;
     let funnel = funnel(db, &scope, &pipeline).await?;

@@ -12,10 +12,14 @@
 //! The temporary tables live in the dashboard's transaction, which is rolled back at the
 //! end: they never outlive one request or reach another connection.
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 
 use super::scope::Scope;
+use crate::access::Actor;
+use crate::analytics::AnalyticsFilter;
 use crate::error::AppError;
+use crate::pipeline::PipelineView;
 
 /// One daily rollup: its table and how its rows are made from `transition_facts` (`r`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,11 +158,28 @@ struct DealCounts {
     total: i64,
 }
 
+/// Opens a dashboard: one transaction, so that every figure reads one snapshot and the
+/// rollups' copies for the actor's deals live in it and go with its rollback, and the
+/// scope over it with the copies of `rollups` filled.
+pub(super) async fn open_dashboard<'a, C: TransactionTrait>(
+    db: &C,
+    actor: &'a Actor,
+    pipeline: &'a PipelineView,
+    filter: &'a AnalyticsFilter,
+    now: DateTime<Utc>,
+    rollups: &[Rollup],
+) -> Result<(C::Transaction, Scope<'a>), AppError> {
+    let txn = db.begin().await?;
+    let mut scope = Scope::new(txn.get_database_backend(), actor, pipeline, filter, now)?;
+    scope.scope_rollups(&txn, rollups).await?;
+    Ok((txn, scope))
+}
+
 impl Scope<'_> {
     /// Fills the scoped copies of `rollups` for the deals the conditions let through (none
     /// when no condition is on the deal: the stored rollups serve). Run it inside the
     /// dashboard's transaction, before the figures.
-    pub(super) async fn scope_rollups(
+    async fn scope_rollups(
         &mut self,
         db: &impl ConnectionTrait,
         rollups: &[Rollup],
@@ -276,7 +297,7 @@ impl Scope<'_> {
     }
 
     /// ` FROM {table} r WHERE` the pipeline and the rollup's period.
-    fn period_of(&self, sql: &mut super::sql::Sql, rollup: Rollup, table: &str) {
+    pub(super) fn period_of(&self, sql: &mut super::sql::Sql, rollup: Rollup, table: &str) {
         let (first, last) = self.days();
         sql.push(&format!(" FROM {table} r WHERE r.pipeline_id = "))
             .bind(self.pipeline.id.0)

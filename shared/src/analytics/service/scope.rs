@@ -165,14 +165,7 @@ impl<'a> Scope<'a> {
         } else {
             rollup.table()
         };
-        let (first, last) = self.days();
-        let day = rollup.day();
-        sql.push(&format!(" FROM {table} r WHERE r.pipeline_id = "))
-            .bind(self.pipeline.id.0)
-            .push(&format!(" AND r.{day} >= "))
-            .bind(first)
-            .push(&format!(" AND r.{day} <= "))
-            .bind(last);
+        self.period_of(sql, rollup, table);
     }
 
     /// The period's first and last day, as days since 1970-01-01.

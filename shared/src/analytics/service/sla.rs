@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use super::moves::{breached_deals, load_now, move_groups};
-use super::rollup::Rollup;
-use super::scope::{Resolved, Scope, count, department_names, people_names, resolve};
+use super::rollup::{Rollup, open_dashboard};
+use super::scope::{Resolved, count, department_names, people_names, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::{bucket_start, buckets, from_epoch_day};
 use crate::analytics::{AnalyticsFilter, SlaPoint, SlaView, StageSla};
@@ -27,12 +27,16 @@ pub async fn load_sla(
         filter,
         today,
     } = resolve(db, filter, now).await?;
-    // One snapshot for every figure; the rollups' copies for the actor's deals live in it
-    // and go with its rollback.
-    let txn = db.begin().await?;
+    let (txn, scope) = open_dashboard(
+        db,
+        actor,
+        &pipeline,
+        &filter,
+        now,
+        &[Rollup::TransitionDays],
+    )
+    .await?;
     let db = &txn;
-    let mut scope = Scope::new(db.get_database_backend(), actor, &pipeline, &filter, now)?;
-    scope.scope_rollups(db, &[Rollup::TransitionDays]).await?;
     let department_names = department_names(db).await?;
     let people = people_names(db).await?;
     let moves = move_groups(db, &scope).await?;

@@ -8,10 +8,8 @@ use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use super::durations::{Grouping, durations};
 use super::moves::{load_now, move_groups};
 use super::returns::returns_by_person;
-use super::rollup::Rollup;
-use super::scope::{
-    Resolved, Scope, count, department_key, department_names, people_names, resolve,
-};
+use super::rollup::{Rollup, open_dashboard};
+use super::scope::{Resolved, count, department_key, department_names, people_names, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::DurationSummary;
 use crate::analytics::{AnalyticsFilter, DepartmentWork, PersonWork, TeamView};
@@ -32,14 +30,16 @@ pub async fn load_team(
         filter,
         today,
     } = resolve(db, filter, now).await?;
-    // One snapshot for every figure; the rollups' copies for the actor's deals live in it
-    // and go with its rollback.
-    let txn = db.begin().await?;
+    let (txn, scope) = open_dashboard(
+        db,
+        actor,
+        &pipeline,
+        &filter,
+        now,
+        &[Rollup::TransitionDays, Rollup::VisitBins],
+    )
+    .await?;
     let db = &txn;
-    let mut scope = Scope::new(db.get_database_backend(), actor, &pipeline, &filter, now)?;
-    scope
-        .scope_rollups(db, &[Rollup::TransitionDays, Rollup::VisitBins])
-        .await?;
     let department_names = department_names(db).await?;
     let people = people_names(db).await?;
     let moves = move_groups(db, &scope).await?;

@@ -5,8 +5,8 @@ use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use super::durations::{Grouping, durations};
 use super::moves::move_groups;
-use super::rollup::Rollup;
-use super::scope::{Resolved, Scope, count, resolve};
+use super::rollup::{Rollup, open_dashboard};
+use super::scope::{Resolved, count, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::{DurationSummary, bucket_start, buckets, epoch_day, from_epoch_day};
 use crate::analytics::{AnalyticsFilter, TrendPoint, TrendsView};
@@ -25,14 +25,16 @@ pub async fn load_trends(
         filter,
         today,
     } = resolve(db, filter, now).await?;
-    // One snapshot for every figure; the rollups' copies for the actor's deals live in it
-    // and go with its rollback.
-    let txn = db.begin().await?;
+    let (txn, scope) = open_dashboard(
+        db,
+        actor,
+        &pipeline,
+        &filter,
+        now,
+        &[Rollup::TransitionDays, Rollup::VisitBins],
+    )
+    .await?;
     let db = &txn;
-    let mut scope = Scope::new(db.get_database_backend(), actor, &pipeline, &filter, now)?;
-    scope
-        .scope_rollups(db, &[Rollup::TransitionDays, Rollup::VisitBins])
-        .await?;
     let granularity = filter.granularity;
     let moves = move_groups(db, &scope).await?;
     let times = durations(db, &scope, Grouping::Bucket(granularity)).await?;
