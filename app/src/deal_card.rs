@@ -24,7 +24,7 @@ use crate::timeline::Timeline;
 pub async fn load_deal_card(id: DealId) -> Result<DealCard, AppError> {
     use crate::backend::{db, identity, now};
     let actor = identity()?.actor;
-    shared::deal::service::load_deal_card(&db()?, &actor, id, now()).await
+    shared::page::load_deal_card(&db()?, &actor, id, now()).await
 }
 
 #[component]

@@ -119,6 +119,8 @@ mod tests {
 }
 
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod sql;
 
 /// Which deals an actor may see: the same rule filters the board, search, counts, the deal

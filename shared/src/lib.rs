@@ -31,6 +31,8 @@ pub mod user;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod page;
+#[cfg(feature = "ssr")]
 pub mod session;
 
 pub use error::{AppError, Field, Rule};

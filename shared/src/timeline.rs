@@ -10,4 +10,6 @@ pub mod entity;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+#[cfg(feature = "ssr")]
+pub(crate) use types::CUSTOM_PREFIX;
 pub use types::{FieldChange, Subject, TimelineDetail, TimelineEntry, TimelineKind};

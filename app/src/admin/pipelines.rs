@@ -93,7 +93,7 @@ pub async fn create_pipeline(name: String, template: String) -> Result<PipelineI
 pub async fn save_pipeline(draft: PipelineDraft) -> Result<PipelineView, AppError> {
     use crate::backend::{db, events, identity, now};
     let actor = identity()?.actor;
-    shared::pipeline::service::save_pipeline(&db()?, &events()?, &actor, &draft, now()).await
+    shared::deal::service::save_pipeline(&db()?, &events()?, &actor, &draft, now()).await
 }
 
 #[server(prefix = "/api", endpoint = "save_allowed_moves", input = server_fn::codec::Json)]

@@ -33,7 +33,7 @@ pub async fn list_clients(filter: ClientListFilter) -> Result<ClientList, AppErr
 pub async fn load_client_page(id: ClientId) -> Result<ClientPage, AppError> {
     use crate::backend::{db, identity, now};
     let actor = identity()?.actor;
-    shared::client::service::load_client_page(&db()?, &actor, id, now()).await
+    shared::page::load_client_page(&db()?, &actor, id, now()).await
 }
 
 #[server(prefix = "/api", endpoint = "create_client", input = server_fn::codec::Json)]

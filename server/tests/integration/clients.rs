@@ -6,7 +6,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use shared::AppError;
 use shared::client::entity::{client_contacts, clients};
 use shared::client::service::{
-    create_client, get_client, list_clients, load_client_page, search_companies, update_client,
+    create_client, get_client, list_clients, search_companies, update_client,
 };
 use shared::client::{
     ClientDraft, ClientKind, ClientListFilter, NewClient, PAGE_SIZE, UpdateClient,
@@ -14,6 +14,7 @@ use shared::client::{
 use shared::deal::UpdateDeal;
 use shared::deal::service::update_deal;
 use shared::error::{Field, Rule};
+use shared::page::load_client_page;
 use shared::user::Role;
 
 use crate::conveyor::Conveyor;

@@ -7,8 +7,8 @@ use sea_orm::ConnectionTrait;
 use shared::AppError;
 use shared::conclusion::service::{add_conclusion, conclusions_of};
 use shared::conclusion::{NewConclusion, Verdict, latest_per_department};
-use shared::deal::service::load_deal_card;
 use shared::error::{Field, Rule};
+use shared::page::load_deal_card;
 use shared::user::Role;
 
 use crate::conveyor::Conveyor;

@@ -6,7 +6,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use shared::AppError;
 use shared::access::Actor;
 use shared::board::BoardFilter;
-use shared::client::service::{create_client, load_client_page, update_client};
+use shared::client::service::{create_client, update_client};
 use shared::client::{ClientDraft, NewClient, UpdateClient};
 use shared::custom_field::entity::custom_values;
 use shared::custom_field::service::{remove_field, save_field, values_of};
@@ -14,10 +14,11 @@ use shared::custom_field::{
     CustomFieldDraft, CustomFieldId, CustomFieldKind, CustomFieldRef, CustomFieldView,
     CustomFilter, CustomInput, RecordKind,
 };
-use shared::deal::service::{get_deal, load_deal_card, move_deal, update_deal};
+use shared::deal::service::{get_deal, move_deal, save_pipeline, update_deal};
 use shared::deal::{DealView, UpdateDeal};
 use shared::error::{Field, Rule};
-use shared::pipeline::service::{Template, create_from_template, load_pipeline, save_pipeline};
+use shared::page::{load_client_page, load_deal_card};
+use shared::pipeline::service::{Template, create_from_template, load_pipeline};
 use shared::pipeline::{PipelineDraft, PipelineId};
 use shared::timeline::{Subject, TimelineDetail, TimelineEntry};
 use shared::user::Role;

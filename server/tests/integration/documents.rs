@@ -371,7 +371,7 @@ async fn admins_add_categories_uploads_use_them_and_removed_ones_keep_their_docu
     assert_eq!(all.len(), 1);
     assert!(!all[0].active);
     assert_eq!(all[0].name, "Pay slips");
-    let card = shared::deal::service::load_deal_card(
+    let card = shared::page::load_deal_card(
         &s.c.t.db,
         &s.c.t.actor(&s.c.admin).await,
         deal.id,

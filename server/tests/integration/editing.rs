@@ -9,12 +9,14 @@ use rust_decimal::Decimal;
 use shared::AppError;
 use shared::board::BoardFilter;
 use shared::board::service::load_board;
-use shared::deal::service::{create_deal, get_deal, list_transitions, move_deal, update_deal};
+use shared::deal::service::{
+    create_deal, get_deal, list_transitions, move_deal, save_pipeline, update_deal,
+};
 use shared::deal::{DealView, Money, NewDeal, UpdateDeal};
 use shared::error::{Entity, Field, Rule};
 use shared::event::outbox::read_after;
 use shared::event::{Audience, EventSink};
-use shared::pipeline::service::{load_pipeline, save_pipeline};
+use shared::pipeline::service::load_pipeline;
 use shared::pipeline::{DealField, PipelineDraft, StageDraft, StageKind, StageRemoval};
 use shared::user::Role;
 

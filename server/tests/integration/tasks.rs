@@ -3,10 +3,10 @@
 
 use chrono::Duration;
 use shared::AppError;
-use shared::deal::service::load_deal_card;
 use shared::error::{Entity, Field, Rule};
 use shared::notification::NotificationKind;
 use shared::notification::service::{list_notifications, unread_count};
+use shared::page::load_deal_card;
 use shared::task::NewTask;
 use shared::task::service::{create_task, my_tasks, set_task_done};
 use shared::timeline::{Subject, TimelineDetail, TimelineKind};

@@ -5,15 +5,16 @@ use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use shared::AppError;
 use shared::client::ClientId;
-use shared::client::service::{load_client_page, update_client};
+use shared::client::service::update_client;
 use shared::comment::NewComment;
 use shared::comment::service::add_comment;
 use shared::conclusion::service::add_conclusion;
 use shared::conclusion::{NewConclusion, Verdict};
 use shared::deal::UpdateDeal;
-use shared::deal::service::{load_deal_card, move_deal, update_deal};
+use shared::deal::service::{move_deal, update_deal};
 use shared::error::{Field, Rule};
 use shared::notification::service::{list_notifications, mark_read, unread_count};
+use shared::page::{load_client_page, load_deal_card};
 use shared::timeline::{Subject, TimelineDetail, TimelineKind};
 use shared::user::{Role, UserId};
 

@@ -17,21 +17,17 @@ use sea_orm::{
 
 use super::entity::{client_contacts, client_tags, clients};
 use super::{
-    ClientDeal, ClientDraft, ClientId, ClientKind, ClientList, ClientListFilter, ClientMatch,
-    ClientPage, ClientRow, ClientView, ContactKind, NewClient, PAGE_SIZE, UpdateClient,
-    changes_between, checked_draft, normalize_contact, normalize_phone, normalize_tax_id,
+    ClientDraft, ClientId, ClientKind, ClientList, ClientListFilter, ClientMatch, ClientRow,
+    ClientView, ContactKind, NewClient, PAGE_SIZE, UpdateClient, changes_between, checked_draft,
+    normalize_contact, normalize_phone, normalize_tax_id,
 };
 use crate::access::Actor;
+use crate::access::service::visible_client;
 use crate::deal::entity::deals;
-use crate::deal::{DealId, from_minor};
-use crate::error::{AppError, Entity, Field, Rule};
+use crate::error::{AppError, Field, Rule};
 use crate::event::outbox::append;
 use crate::event::{Audience, EventData};
-use crate::pipeline::PipelineId;
 use crate::user::UserId;
-
-/// Deals the client page lists at most.
-const PAGE_DEALS_MAX: u64 = 200;
 
 /// Creates a client. Matching phones, e-mails or tax ids refuse it with the matches unless
 /// the caller confirmed (`allow_duplicate`).
@@ -447,82 +443,6 @@ pub async fn list_clients(
     })
 }
 
-/// The client page: the client, their deals the actor may see across pipelines, and a
-/// company's people.
-pub async fn load_client_page(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: ClientId,
-    now: DateTime<Utc>,
-) -> Result<ClientPage, AppError> {
-    let client = get_client(db, actor, id).await?;
-    let rows = deals::Entity::find()
-        .filter(deals::Column::ClientId.eq(id.0))
-        .order_by_desc(deals::Column::UpdatedAt)
-        .limit(PAGE_DEALS_MAX)
-        .all(db)
-        .await?;
-    let mut pipelines = HashMap::new();
-    let mut deals_seen = Vec::new();
-    for deal in rows {
-        let pipeline = match pipelines.entry(deal.pipeline_id) {
-            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
-            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(
-                crate::pipeline::service::load_pipeline(db, PipelineId(deal.pipeline_id)).await?,
-            ),
-        };
-        let stage = pipeline.stage(crate::pipeline::StageId(deal.stage_id));
-        if !actor.can_see_deal(
-            deal.responsible_user_id.map(UserId),
-            stage.and_then(|s| s.department_id),
-        ) {
-            continue;
-        }
-        deals_seen.push(ClientDeal {
-            id: DealId(deal.id),
-            title: deal.title,
-            pipeline_name: pipeline.name.clone(),
-            stage_name: stage.map(|s| s.name.clone()).unwrap_or_default(),
-            stage_color: stage.map(|s| s.color.clone()).unwrap_or_default(),
-            amount: deal.amount_minor.map(|m| from_minor(m, &deal.currency)),
-            updated_at: deal.updated_at,
-        });
-    }
-    let people = if client.kind == ClientKind::Company {
-        clients::Entity::find()
-            .filter(clients::Column::CompanyId.eq(id.0))
-            .order_by_asc(clients::Column::Name)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (ClientId(c.id), c.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let titles: Vec<(DealId, String)> =
-        deals_seen.iter().map(|d| (d.id, d.title.clone())).collect();
-    let timeline = crate::timeline::service::client_timeline(db, id, &titles).await?;
-    let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Client(id)).await?;
-    let documents =
-        crate::document::service::documents_of(db, crate::timeline::Subject::Client(id)).await?;
-    let custom =
-        crate::custom_field::service::values_of(db, crate::timeline::Subject::Client(id), None)
-            .await?;
-    Ok(ClientPage {
-        custom,
-        document_categories: crate::document::service::custom_categories(db).await?,
-        documents,
-        tasks,
-        client,
-        deals: deals_seen,
-        timeline,
-        people,
-        users: crate::user::service::list_user_names(db).await?,
-        now,
-    })
-}
-
 /// The client a deal form names: a new person, or the deal's client with a new name and
 /// primary phone and e-mail (the deal forms edit only those). Returns its id.
 pub(crate) async fn save_deal_client(
@@ -710,22 +630,6 @@ fn scope_condition(actor: &Actor) -> Option<Condition> {
 fn name_like(search: &str) -> Condition {
     let pattern = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));
     Condition::all().add(Expr::expr(Func::lower(Expr::col(clients::Column::Name))).like(pattern))
-}
-
-/// The client row if it exists and the actor may see it; `NotFound` otherwise (a hidden
-/// client looks like a missing one).
-async fn visible_client(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: ClientId,
-) -> Result<clients::Model, AppError> {
-    let mut query = clients::Entity::find().filter(clients::Column::Id.eq(id.0));
-    if let Some(scope) = scope_condition(actor) {
-        query = query.filter(scope);
-    }
-    query.one(db).await?.ok_or(AppError::NotFound {
-        entity: Entity::Client,
-    })
 }
 
 async fn views(

@@ -8,13 +8,13 @@ use sea_orm::{
 
 use super::{MAX_TEXT_CHARS, MentionCandidate, NewComment, handle_of, mentioned_handles};
 use crate::access::Actor;
+use crate::access::service::{ensure_subject_visible, user_can_see};
 use crate::error::{AppError, Field, Rule};
 use crate::event::EventSink;
 use crate::notification::NotificationKind;
 use crate::notification::service::{Notice, notify};
 use crate::timeline::Subject;
 use crate::timeline::entity::comments;
-use crate::timeline::service::{ensure_subject_visible, user_can_see};
 use crate::user::UserId;
 use crate::user::entity::users;
 

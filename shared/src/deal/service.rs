@@ -1,6 +1,10 @@
 //! Use cases on deals: create one, read one, edit one, move one. `move_deal` is the single
 //! implementation every path (server function, REST, automation) goes through.
 
+mod pipeline_edit;
+
+pub use pipeline_edit::save_pipeline;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -10,20 +14,20 @@ use sea_orm::{
 
 use super::entity::deals;
 use super::{
-    ClientSummary, DealCard, DealId, DealView, MoveDeal, NewDeal, UpdateDeal, changes_between,
-    from_minor, to_minor, validate_new_deal, validate_update,
+    ClientSummary, DealId, DealView, MoveDeal, NewDeal, UpdateDeal, changes_between, from_minor,
+    to_minor, validate_new_deal, validate_update,
 };
 use crate::access::Actor;
+use crate::access::service::{ensure_deal_visible, visible_deal};
 use crate::client::entity::clients;
 use crate::client::service::save_deal_client;
 use crate::custom_field;
-use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::outbox::{append, deal_audience};
 use crate::event::{DealData, EventData, EventSink};
 use crate::pipeline::service::load_pipeline;
 use crate::pipeline::{
-    DealField, MoveDirection, PipelineView, StageView, check_comment, check_move, missing_fields,
+    DealField, MoveDirection, StageView, check_comment, check_move, missing_fields,
 };
 use crate::transition::TransitionView;
 use crate::transition::entity::transitions;
@@ -126,14 +130,7 @@ pub async fn get_deal(
     actor: &Actor,
     id: DealId,
 ) -> Result<DealView, AppError> {
-    let deal = deals::Entity::find_by_id(id.0)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: Entity::Deal,
-        })?;
-    let pipeline = load_pipeline(db, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
-    ensure_visible(actor, &pipeline, &deal)?;
+    let (deal, _) = visible_deal(db, actor, id).await?;
     to_view(db, deal).await
 }
 
@@ -151,7 +148,7 @@ pub async fn move_deal(
     let txn = db.begin().await?;
     let deal = lock_deal(&txn, cmd.deal_id).await?;
     let pipeline = load_pipeline(&txn, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
-    ensure_visible(actor, &pipeline, &deal)?;
+    ensure_deal_visible(actor, &pipeline, &deal)?;
     if deal.version != cmd.version {
         return Err(AppError::Conflict {
             current_version: deal.version,
@@ -240,7 +237,7 @@ pub async fn update_deal(
     let txn = db.begin().await?;
     let deal = lock_deal(&txn, cmd.deal_id).await?;
     let pipeline = load_pipeline(&txn, crate::pipeline::PipelineId(deal.pipeline_id)).await?;
-    ensure_visible(actor, &pipeline, &deal)?;
+    ensure_deal_visible(actor, &pipeline, &deal)?;
     if deal.version != cmd.version {
         return Err(AppError::Conflict {
             current_version: deal.version,
@@ -349,79 +346,6 @@ async fn lock_deal(txn: &impl ConnectionTrait, id: DealId) -> Result<deals::Mode
         })
 }
 
-/// Moves every deal of `from` to `to` because an administrator removes `from`: each deal
-/// gets its transition in the ledger (the same facts as a move), a new version and a new
-/// stage entry time and its `deal.moved` event. Runs inside the caller's transaction;
-/// returns how many deals moved.
-pub(crate) async fn relocate_stage_deals(
-    txn: &impl ConnectionTrait,
-    from: &StageView,
-    to: &StageView,
-    actor: &Actor,
-    comment: &str,
-    now: DateTime<Utc>,
-) -> Result<usize, AppError> {
-    let moved = deals::Entity::find()
-        .filter(deals::Column::StageId.eq(from.id.0))
-        .all(txn)
-        .await?;
-    if moved.is_empty() {
-        return Ok(0);
-    }
-    for chunk in moved.chunks(500) {
-        let rows = chunk.iter().map(|deal| transitions::ActiveModel {
-            deal_id: Set(deal.id),
-            pipeline_id: Set(deal.pipeline_id),
-            from_stage_id: Set(Some(from.id.0)),
-            to_stage_id: Set(to.id.0),
-            from_stage_name: Set(Some(from.name.clone())),
-            to_stage_name: Set(to.name.clone()),
-            from_department_id: Set(from.department_id.map(|d| d.0)),
-            to_department_id: Set(to.department_id.map(|d| d.0)),
-            actor_user_id: Set(actor.user_id().map(|u| u.0)),
-            actor_label: Set(actor.label()),
-            at: Set(now),
-            comment: Set(comment.to_owned()),
-            is_return: Set(false),
-            seconds_in_from: Set(Some((now - deal.stage_entered_at).num_seconds().max(0))),
-            ..Default::default()
-        });
-        transitions::Entity::insert_many(rows).exec(txn).await?;
-    }
-    deals::Entity::update_many()
-        .col_expr(deals::Column::StageId, Expr::value(to.id.0))
-        .col_expr(deals::Column::StageEnteredAt, Expr::value(now))
-        .col_expr(deals::Column::UpdatedAt, Expr::value(now))
-        .col_expr(
-            deals::Column::Version,
-            sea_orm::ExprTrait::add(Expr::col(deals::Column::Version), 1),
-        )
-        .filter(deals::Column::StageId.eq(from.id.0))
-        .exec(txn)
-        .await?;
-    let views = to_views(txn, moved).await?;
-    for view in &views {
-        append(
-            txn,
-            actor,
-            now,
-            EventData::DealMoved {
-                deal: DealData {
-                    stage_id: to.id,
-                    stage_entered_at: now,
-                    version: view.version + 1,
-                    ..DealData::from(view)
-                },
-                from_stage_id: from.id,
-                comment: comment.to_owned(),
-            },
-            deal_audience([view.responsible], [from.department_id, to.department_id]),
-        )
-        .await?;
-    }
-    Ok(views.len())
-}
-
 /// The deal's history, newest first, if the actor may see the deal.
 pub async fn list_transitions(
     db: &impl ConnectionTrait,
@@ -438,23 +362,6 @@ async fn history_of(
     id: DealId,
 ) -> Result<Vec<TransitionView>, AppError> {
     crate::transition::service::history_of_deals(db, &[id], None).await
-}
-
-fn ensure_visible(
-    actor: &Actor,
-    pipeline: &PipelineView,
-    deal: &deals::Model,
-) -> Result<(), AppError> {
-    let department = pipeline
-        .stage(crate::pipeline::StageId(deal.stage_id))
-        .and_then(|stage| stage.department_id);
-    if actor.can_see_deal(deal.responsible_user_id.map(UserId), department) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound {
-            entity: Entity::Deal,
-        })
-    }
 }
 
 #[expect(
@@ -598,68 +505,4 @@ async fn to_view(db: &impl ConnectionTrait, deal: deals::Model) -> Result<DealVi
         None => None,
     };
     Ok(build_view(deal, client, responsible_name))
-}
-
-/// Everything the deal page shows: the deal, its pipeline, the history newest first and
-/// the time spent per stage and per department (the current visit counted up to `now`).
-pub async fn load_deal_card(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: DealId,
-    now: DateTime<Utc>,
-) -> Result<DealCard, AppError> {
-    let deal = get_deal(db, actor, id).await?;
-    let pipeline = load_pipeline(db, deal.pipeline_id).await?;
-    // `get_deal` above already checked that the actor may see the deal.
-    let history = history_of(db, id).await?;
-    let time_in_stages = crate::transition::time_in_stages(&history, now);
-    let mut time_by_department: Vec<(Option<DepartmentId>, i64)> = Vec::new();
-    for row in &time_in_stages {
-        match time_by_department
-            .iter_mut()
-            .find(|(d, _)| *d == row.department)
-        {
-            Some((_, seconds)) => *seconds += row.seconds,
-            None => time_by_department.push((row.department, row.seconds)),
-        }
-    }
-    let departments: Vec<(DepartmentId, String)> = crate::department::service::list_departments(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d.name))
-        .collect();
-    let conclusion_departments = departments
-        .iter()
-        .filter(|(id, _)| actor.department_ids.contains(id))
-        .cloned()
-        .collect();
-    let conclusions = crate::conclusion::service::conclusions_of(db, id).await?;
-    let users = crate::user::service::list_user_names(db).await?;
-    let timeline = crate::timeline::service::deal_timeline(db, id, &history, &conclusions).await?;
-    let tasks = crate::task::service::tasks_of(db, crate::timeline::Subject::Deal(id)).await?;
-    let documents =
-        crate::document::service::documents_of(db, crate::timeline::Subject::Deal(id)).await?;
-    let custom = custom_field::service::values_of(
-        db,
-        crate::timeline::Subject::Deal(id),
-        Some(deal.pipeline_id),
-    )
-    .await?;
-    Ok(DealCard {
-        deal,
-        pipeline,
-        history,
-        time_in_stages,
-        time_by_department,
-        departments,
-        users,
-        conclusions,
-        conclusion_departments,
-        tasks,
-        documents,
-        timeline,
-        now,
-        custom,
-        document_categories: crate::document::service::custom_categories(db).await?,
-    })
 }

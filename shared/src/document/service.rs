@@ -14,9 +14,9 @@ use super::{
     DocumentView, Preview, VersionView,
 };
 use crate::access::Actor;
+use crate::access::service::ensure_subject_visible;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::timeline::Subject;
-use crate::timeline::service::ensure_subject_visible;
 use crate::user::UserId;
 
 /// A file the upload route has put in the object store.

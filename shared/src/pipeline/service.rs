@@ -1,21 +1,20 @@
-//! Reading pipelines, creating them from templates and editing them.
+//! Reading pipelines, creating them from templates and editing their allowed moves.
+//! Saving an edited pipeline (`crate::deal::service::save_pipeline`) lives with the deals:
+//! removing a stage moves its deals, and deals sit above pipelines (a deal reads its
+//! pipeline's rules), so that use case is above both.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 
 use super::entity::{allowed_moves, pipelines, stages};
-use super::{
-    AllowedMove, DealField, PipelineDraft, PipelineId, PipelineView, StageId, StageKind, StageView,
-    check_draft,
-};
+use super::{AllowedMove, DealField, PipelineId, PipelineView, StageId, StageKind, StageView};
 use crate::access::Actor;
 use crate::deal::entity::deals;
 use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
-use crate::event::EventSink;
 
 /// One stage of a template: name, colour, responsible department (by name), SLA, kind.
 pub struct TemplateStage {
@@ -139,7 +138,7 @@ impl Template {
     }
 }
 
-fn encode_fields(fields: &[DealField]) -> String {
+pub(crate) fn encode_fields(fields: &[DealField]) -> String {
     fields
         .iter()
         .map(|f| f.as_str())
@@ -337,132 +336,4 @@ pub async fn set_allowed_moves(
     }
     txn.commit().await?;
     Ok(())
-}
-
-/// Saves an edited pipeline in one transaction: renames it, updates, reorders, adds and
-/// removes stages. The deals of a removed stage move where `draft.removals` says, each with
-/// its transition in the ledger; a removed stage that still holds deals and has no
-/// destination is refused with `StageNotEmpty`. History keeps the old stage names, since
-/// every transition stores the names of its time. Administrators only.
-pub async fn save_pipeline(
-    db: &impl TransactionTrait,
-    events: &impl EventSink,
-    actor: &Actor,
-    draft: &PipelineDraft,
-    now: DateTime<Utc>,
-) -> Result<PipelineView, AppError> {
-    actor.require_admin()?;
-    let txn = db.begin().await?;
-    let current = load_pipeline(&txn, draft.id).await?;
-    let removed = check_draft(&current, draft)?;
-    let name = draft.name.trim();
-    if pipelines::Entity::find()
-        .filter(pipelines::Column::Name.eq(name))
-        .filter(pipelines::Column::Id.ne(draft.id.0))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Duplicate {
-            entity: Entity::Pipeline,
-            field: Field::Name,
-        });
-    }
-    // A stage may require only the active deal fields of this pipeline.
-    let fields = crate::custom_field::service::fields_for(
-        &txn,
-        crate::custom_field::RecordKind::Deal,
-        Some(draft.id),
-    )
-    .await?;
-    let unknown = draft
-        .stages
-        .iter()
-        .flat_map(|stage| &stage.required_custom_fields)
-        .any(|id| !fields.iter().any(|field| field.id == *id));
-    if unknown {
-        return Err(AppError::validation(Field::CustomField, Rule::UnknownValue));
-    }
-    // Kept and new stages first, so that removed stages' deals have somewhere to go.
-    let mut saved = Vec::with_capacity(draft.stages.len());
-    for (position, stage) in draft.stages.iter().enumerate() {
-        let mut row = stages::ActiveModel {
-            pipeline_id: Set(draft.id.0),
-            name: Set(stage.name.trim().to_owned()),
-            color: Set(stage.color.to_lowercase()),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            department_id: Set(stage.department_id.map(|d| d.0)),
-            sla_seconds: Set(stage.sla_seconds),
-            required_fields: Set(encode_fields(&stage.required_fields)),
-            required_custom_fields: Set(stage
-                .required_custom_fields
-                .iter()
-                .map(|id| id.0.to_string())
-                .collect::<Vec<_>>()
-                .join(",")),
-            kind: Set(stage.kind.as_str().to_owned()),
-            ..Default::default()
-        };
-        let model = match stage.id {
-            Some(id) => {
-                row.id = Set(id.0);
-                row.update(&txn).await?
-            }
-            None => row.insert(&txn).await?,
-        };
-        saved.push(to_stage_view(model));
-    }
-    let mut moved = 0;
-    for id in removed {
-        let Some(stage) = current.stage(id) else {
-            continue;
-        };
-        let holds = deals::Entity::find()
-            .filter(deals::Column::StageId.eq(id.0))
-            .count(&txn)
-            .await?;
-        if holds > 0 {
-            let destination = draft
-                .removals
-                .iter()
-                .find(|r| r.stage == id)
-                .and_then(|r| saved.iter().find(|s| s.id == r.move_deals_to))
-                .ok_or_else(|| AppError::StageNotEmpty {
-                    stage: stage.name.clone(),
-                    deals: holds,
-                })?;
-            let comment = format!("Stage \"{}\" removed", stage.name);
-            moved += crate::deal::service::relocate_stage_deals(
-                &txn,
-                stage,
-                destination,
-                actor,
-                &comment,
-                now,
-            )
-            .await?;
-        }
-        allowed_moves::Entity::delete_many()
-            .filter(
-                sea_orm::Condition::any()
-                    .add(allowed_moves::Column::FromStageId.eq(id.0))
-                    .add(allowed_moves::Column::ToStageId.eq(id.0)),
-            )
-            .exec(&txn)
-            .await?;
-        stages::Entity::delete_by_id(id.0).exec(&txn).await?;
-    }
-    pipelines::ActiveModel {
-        id: Set(draft.id.0),
-        name: Set(name.to_owned()),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    let pipeline = load_pipeline(&txn, draft.id).await?;
-    txn.commit().await?;
-    if moved > 0 {
-        events.appended();
-    }
-    Ok(pipeline)
 }

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::entity::sessions;
+use crate::access::Actor;
 use crate::error::AppError;
 use crate::user::UserId;
 
@@ -91,13 +92,7 @@ pub async fn delete_session(
         .exec(&txn)
         .await?;
     if let Some(user) = session.user_id {
-        crate::user::service::access_changed(
-            &txn,
-            &crate::access::Actor::system(),
-            UserId(user),
-            now,
-        )
-        .await?;
+        access_changed(&txn, &Actor::system(), UserId(user), now).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -134,4 +129,25 @@ fn to_active(session: StoredSession) -> sessions::ActiveModel {
         data: Set(session.data),
         expires_at: Set(session.expires_at),
     }
+}
+
+/// Tells the user's open live streams to check again who they are: a deactivated user,
+/// one whose session ended or whose role or departments changed stops hearing what they
+/// may no longer see. It lives with the sessions (below `user`): ending a session and
+/// changing a user's role, departments or active flag both call it.
+pub(crate) async fn access_changed(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    crate::event::outbox::append(
+        db,
+        actor,
+        now,
+        crate::event::EventData::UserAccessChanged { user_id: user },
+        crate::event::Audience::User { user_id: user },
+    )
+    .await?;
+    Ok(())
 }

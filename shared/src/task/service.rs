@@ -10,6 +10,7 @@ use sea_orm::{
 use super::entity::tasks;
 use super::{MyTasks, NewTask, TITLE_MAX, TaskId, TaskView};
 use crate::access::Actor;
+use crate::access::service::{ensure_subject_visible, user_can_see};
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::EventSink;
 use crate::event::outbox::append;
@@ -18,7 +19,6 @@ use crate::job::queue::NewJob;
 use crate::notification::NotificationKind;
 use crate::notification::service::{Notice, notify};
 use crate::timeline::Subject;
-use crate::timeline::service::{ensure_subject_visible, user_can_see};
 use crate::user::{Role, UserId};
 
 /// Done tasks "my tasks" shows.

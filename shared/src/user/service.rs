@@ -180,7 +180,7 @@ pub async fn update_user(
         replace_departments(&txn, user.id, department_ids).await?;
     }
     let departments = department_ids_of(&txn, user.id).await?;
-    access_changed(&txn, actor, id, now).await?;
+    session::service::access_changed(&txn, actor, id, now).await?;
     txn.commit().await?;
     Ok(to_view(user, departments))
 }
@@ -209,28 +209,8 @@ pub async fn reset_password(
     user.updated_at = Set(now);
     user.update(&txn).await?;
     session::service::delete_user_sessions(&txn, id).await?;
-    access_changed(&txn, actor, id, now).await?;
+    session::service::access_changed(&txn, actor, id, now).await?;
     txn.commit().await?;
-    Ok(())
-}
-
-/// Tells the user's open live streams to check again who they are: a deactivated user,
-/// one whose session ended or whose role or departments changed stops hearing what they
-/// may no longer see.
-pub(crate) async fn access_changed(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    user: UserId,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    crate::event::outbox::append(
-        db,
-        actor,
-        now,
-        crate::event::EventData::UserAccessChanged { user_id: user },
-        crate::event::Audience::User { user_id: user },
-    )
-    .await?;
     Ok(())
 }
 
