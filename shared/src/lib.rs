@@ -35,4 +35,7 @@ pub mod page;
 #[cfg(feature = "ssr")]
 pub mod session;
 
+#[cfg(test)]
+mod layers;
+
 pub use error::{AppError, Field, Rule};
