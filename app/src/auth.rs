@@ -13,7 +13,8 @@ use crate::shell::LanguageSwitch;
 /// from the user's stored preference.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::backend::{SESSION_SIGNED_IN_AT, SESSION_USER_ID, client_address, db, now, session};
+    use crate::backend::{client_address, db, now, session};
+    use shared::session::{SESSION_SIGNED_IN_AT, SESSION_USER_ID};
     async {
         let user = shared::auth::service::sign_in(
             &db()?,

@@ -19,7 +19,7 @@ impl DisplayZone {
         let name = use_context::<http::request::Parts>().and_then(|parts| {
             parts
                 .extensions
-                .get::<crate::backend::Identity>()
+                .get::<shared::session::Identity>()
                 .map(|identity| identity.user.time_zone.clone())
         });
         #[cfg(all(feature = "hydrate", not(feature = "ssr")))]

@@ -17,7 +17,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::backend::Identity;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -30,6 +29,7 @@ use shared::access::Actor;
 use shared::db::Db;
 use shared::event::outbox::{self, StartAt, StoredEvent};
 use shared::event::{EventData, EventSink, LiveDeal};
+use shared::session::Identity;
 use tokio::sync::{Notify, broadcast};
 use tower_sessions::Session;
 

@@ -31,7 +31,7 @@ use tower::limit::ConcurrencyLimitLayer;
 use crate::AppState;
 use crate::config::Config;
 use crate::error::ApiError;
-use app::backend::Identity;
+use shared::session::Identity;
 
 /// Files an upload may carry at most.
 const FILES_PER_UPLOAD: usize = 10;
@@ -252,16 +252,11 @@ async fn store_and_record(
         });
     }
     let recorded = async {
+        #[expect(clippy::disallowed_methods, reason = "the upload route is an adapter")]
+        let now = chrono::Utc::now();
         let txn = state.db.begin().await?;
         check_upload(&txn, &identity.actor, &target, stored.len()).await?;
-        let ids = record_upload(
-            &txn,
-            &identity.actor,
-            &target,
-            stored.clone(),
-            app::backend::now(),
-        )
-        .await?;
+        let ids = record_upload(&txn, &identity.actor, &target, stored.clone(), now).await?;
         txn.commit().await?;
         Ok::<_, AppError>(ids)
     }

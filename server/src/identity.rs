@@ -1,5 +1,7 @@
-//! Who is making the request: resolves the session to an `Identity` once per request,
-//! enforces the absolute session timeout and sends signed-out page views to sign-in.
+//! Who is making the request: resolves the session to an `Identity` and the caller's
+//! `ClientAddress` once per request (both `shared::session` types, which the server
+//! functions read from the request), enforces the absolute session timeout and sends
+//! signed-out page views to sign-in.
 
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -9,7 +11,7 @@ use chrono::{Duration, Utc};
 use shared::user::UserId;
 use tower_sessions::Session;
 
-use app::backend::{Identity, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
+use shared::session::{ClientAddress, Identity, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -47,10 +49,32 @@ pub async fn resolve_identity(
             (Some(_), _) => {}
         }
     }
+    let address = client_address(&request, state.config.trust_proxy);
+    request.extensions_mut().insert(address);
     if let Some(identity) = identity {
         request.extensions_mut().insert(identity);
     }
     next.run(request).await
+}
+
+/// The caller's network address, for the sign-in throttle. Behind a trusted proxy it is
+/// the right-most `X-Forwarded-For` entry (the one our proxy added; the client can forge
+/// the others); otherwise the TCP peer.
+fn client_address(request: &Request, trust_proxy: bool) -> ClientAddress {
+    let forwarded = trust_proxy
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|list| list.rsplit(',').next())
+        .map(|last| last.trim().to_owned())
+        .filter(|last| !last.is_empty());
+    let address = forwarded.or_else(|| {
+        request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string())
+    });
+    ClientAddress(address.unwrap_or_else(|| "unknown".to_owned()))
 }
 
 async fn identify(

@@ -30,7 +30,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-use app::backend::ServerContext;
 use app::{App, shell};
 use config::Config;
 use sessions::DbSessionStore;
@@ -53,12 +52,11 @@ pub const REQUEST_BODY_LIMIT: usize = 1024 * 1024;
 /// Builds the whole HTTP application: pages, server functions, health, middleware.
 pub fn build_router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let context = ServerContext {
-        db: state.db.clone(),
-        events: Arc::new(state.events.clone()),
-        trust_proxy: state.config.trust_proxy,
-        outbound_allowed: state.config.outbound_allowed(),
-    };
+    // What server functions read through Leptos context, each under its own `shared`
+    // type (see `app::backend`); who calls and from where is in each request's extensions.
+    let db = state.db.clone();
+    let events: Arc<dyn shared::event::EventSink> = Arc::new(state.events.clone());
+    let outbound_allowed = state.config.outbound_allowed();
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("konveyer_session")
         .with_http_only(true)
@@ -75,7 +73,11 @@ pub fn build_router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context.clone()),
+            move || {
+                provide_context(db.clone());
+                provide_context(events.clone());
+                provide_context(outbound_allowed.clone());
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

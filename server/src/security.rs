@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::nonce::Nonce;
 use shared::AppError;
 
-use app::backend::Identity;
+use shared::session::Identity;
 
 use crate::error::ApiError;
 

@@ -13,7 +13,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, Error};
 
 /// The session key holding the signed-in user's id.
-pub use app::backend::SESSION_USER_ID;
+pub use shared::session::SESSION_USER_ID;
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
