@@ -184,3 +184,37 @@ test('the evening digest settings: a bad webhook is refused, good settings are k
   await expect(page.getByLabel('Chat id (optional)')).toHaveValue('-100200');
   await screenshot(page, 'digest-settings');
 });
+
+test('an employee gets every dashboard over the deals they may see, with a filter on the amount', async ({ page }) => {
+  // The administrator's funnel over every deal, then the employee's over theirs (their
+  // departments' stages and their own deals): the server sums copies of the rollups for them.
+  const entered = async () => {
+    await page.goto('/analytics?from=2020-01-01');
+    await hydrated(page);
+    const row = page.getByRole('region', { name: 'Funnel' }).getByRole('row', { name: /Client manager/ });
+    return Number((await row.locator('td').nth(1).textContent())?.replace(/\D/g, ''));
+  };
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  const everyDeal = await entered();
+  await page.context().clearCookies();
+  await signIn(page, 'anna.smirnova@konveyer.demo');
+  await expect(page).toHaveURL(/\/board$/);
+  const theirs = await entered();
+  expect(theirs).toBeLessThan(everyDeal);
+
+  for (const [path, region] of [
+    ['/analytics?min=1000000', 'Time in stage'],
+    ['/analytics/team?min=1000000', 'Departments'],
+    ['/analytics/sla?min=1000000', 'Breaches by stage'],
+    ['/analytics/trends?min=1000000', 'Trends'],
+  ]) {
+    await page.goto(path);
+    await hydrated(page);
+    await expect(page.getByRole('region', { name: region })).toBeVisible();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  }
+  await page.goto('/analytics?min=1000000');
+  await hydrated(page);
+  await screenshot(page, 'analytics-employee');
+});
