@@ -71,7 +71,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 println!(
                     "Demo data loaded.{}",
-                    demo::sign_in_hint(&format!("http://{}", config.addr))
+                    demo::sign_in_hint(&format!("http://{}", config.addr), true)
                 );
             } else {
                 println!("The database already has users; demo data not loaded.");
@@ -165,7 +165,8 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("listening on {}", config.addr))?;
-    println!("{}", demo::sign_in_hint(&url));
+    let demo_there = demo::is_loaded(&db).await.map_err(anyhow::Error::msg)?;
+    println!("{}", demo::sign_in_hint(&url, demo_there));
     axum::serve(
         listener,
         build_router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rand::{CryptoRng, RngCore};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use shared::AppError;
 use shared::access::Actor;
 use shared::custom_field::service as custom_fields;
@@ -619,9 +619,38 @@ pub async fn seed_demo(
     Ok(true)
 }
 
-/// The lines printed at start so a newcomer knows how to sign in.
-pub fn sign_in_hint(url: &str) -> String {
-    format!(
-        "\n  Konveyer is running at {url}\n\n  Demo sign-in (password for every demo user: {DEMO_PASSWORD})\n    admin     {DEMO_ADMIN_EMAIL}\n    manager   {DEMO_MANAGER_EMAIL}\n    employee  {DEMO_EMPLOYEE_EMAIL}\n"
-    )
+/// Whether the demo organisation is in the database (its administrator exists).
+pub async fn is_loaded(db: &Db) -> Result<bool, AppError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(DEMO_ADMIN_EMAIL))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// The lines printed at start so a newcomer knows how to sign in: the demo's accounts
+/// when the demo organisation is there, else how to add the first user.
+pub fn sign_in_hint(url: &str, demo: bool) -> String {
+    if demo {
+        format!(
+            "\n  Konveyer is running at {url}\n\n  Demo sign-in (password for every demo user: {DEMO_PASSWORD})\n    admin     {DEMO_ADMIN_EMAIL}\n    manager   {DEMO_MANAGER_EMAIL}\n    employee  {DEMO_EMPLOYEE_EMAIL}\n"
+        )
+    } else {
+        format!(
+            "\n  Konveyer is running at {url}\n\n  Add a user to sign in with:\n    konveyer create-user --name \"Your Name\" --email you@example.com --role admin\n"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hint_names_the_demo_accounts_only_when_the_demo_is_there() {
+        assert!(sign_in_hint("http://127.0.0.1:3000", true).contains(DEMO_ADMIN_EMAIL));
+        let bare = sign_in_hint("http://127.0.0.1:3000", false);
+        assert!(!bare.contains(DEMO_ADMIN_EMAIL), "{bare}");
+        assert!(bare.contains("konveyer create-user"), "{bare}");
+    }
 }

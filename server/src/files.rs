@@ -93,13 +93,6 @@ fn parse_subject(text: &str) -> Option<Subject> {
     }
 }
 
-/// A browser navigating (a plain form post) gets redirects; everything else JSON.
-fn is_navigation(headers: &HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-mode")
-        .is_some_and(|mode| mode.as_bytes() == b"navigate")
-}
-
 struct Received {
     category: String,
     document: Option<DocumentId>,
@@ -175,7 +168,8 @@ async fn upload(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let navigation = is_navigation(&headers);
+    // A browser navigating (a plain form post) gets redirects; everything else JSON.
+    let navigation = crate::identity::is_navigation(&headers);
     let Some(Extension(identity)) = identity else {
         return ApiError(AppError::Unauthenticated).into_response();
     };

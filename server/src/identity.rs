@@ -44,6 +44,10 @@ pub async fn resolve_identity(
     if request.method() == Method::GET && is_page(&path) {
         match (&identity, path.as_str()) {
             (None, "/login") => {}
+            // A download link a person follows signs them in first; a program's call is 401.
+            (None, _) if is_download(&path) && !is_navigation(request.headers()) => {
+                return ApiError(shared::AppError::Unauthenticated).into_response();
+            }
             (None, _) => return Redirect::to("/login").into_response(),
             (Some(_), "/" | "/login") => return Redirect::to("/board").into_response(),
             (Some(_), _) => {}
@@ -151,6 +155,19 @@ fn is_asset(path: &str) -> bool {
             .rsplit('/')
             .next()
             .is_some_and(|last| last.contains('.'))
+}
+
+/// A stored file's download (`/files/{version}`).
+fn is_download(path: &str) -> bool {
+    path.starts_with("/files/")
+}
+
+/// A browser navigating (following a link, a plain form post), rather than a script or a
+/// program calling.
+pub(crate) fn is_navigation(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-mode")
+        .is_some_and(|mode| mode.as_bytes() == b"navigate")
 }
 
 /// Page views are everything but the API, health and assets.

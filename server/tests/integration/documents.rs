@@ -293,9 +293,16 @@ async fn only_those_who_may_see_the_record_upload_or_download() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(version_count(&s.c.t.db).await.unwrap(), 1);
     assert_eq!(stored_files(&s.dir), 1);
-    // Signed out: nothing.
+    // Signed out: a program's call is 401, a person following the link signs in first.
     let reply = send(&s.app, get(&format!("/files/{version}"), None)).await;
-    assert_ne!(reply.status, StatusCode::OK);
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(!reply.body.contains("%PDF"));
+    let mut followed = get(&format!("/files/{version}"), None);
+    followed
+        .headers_mut()
+        .insert("sec-fetch-mode", "navigate".parse().unwrap());
+    let reply = send(&s.app, followed).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
     // An unknown category is refused before anything is stored.
     let reply = send(
         &s.app,

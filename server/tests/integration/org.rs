@@ -391,6 +391,8 @@ async fn departments_have_unique_names_and_an_existing_head() {
 #[tokio::test]
 async fn demo_data_loads_once() {
     let t = TestDb::new().await;
+    // The start-up hint names the demo's accounts only once they exist.
+    assert!(!server::demo::is_loaded(&t.db).await.unwrap());
     assert!(
         server::demo::seed_demo(&t.db, &mut OsRng, t0())
             .await
@@ -401,6 +403,7 @@ async fn demo_data_loads_once() {
             .await
             .unwrap()
     );
+    assert!(server::demo::is_loaded(&t.db).await.unwrap());
     let listed = departments::list_departments(&t.db).await.unwrap();
     let names: Vec<_> = listed.iter().map(|d| d.name.as_str()).collect();
     for expected in [
