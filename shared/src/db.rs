@@ -73,6 +73,9 @@ fn sqlite(options: &mut ConnectOptions) -> ConnectOptions {
                 // Reads map the file rather than copy each page through read(): the
                 // dashboards and the board read long ranges of pages.
                 .pragma("mmap_size", "268435456")
+                // A large sort (a dashboard's GROUP BY over a set of deals' facts) may use
+                // a second thread; small ones never do.
+                .pragma("threads", "2")
         })
         .to_owned()
 }
