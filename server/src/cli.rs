@@ -143,11 +143,9 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     };
     tokio::spawn(sweep_expired_sessions(db.clone()));
     let postgres_url = Some(config.database_url()).filter(|url| !url.starts_with("sqlite:"));
-    tokio::spawn(crate::events::dispatch(
-        db.clone(),
-        state.events.clone(),
-        postgres_url,
-    ));
+    crate::events::start_dispatcher(db.clone(), state.events.clone(), postgres_url)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let digests = crate::jobs::digest::Digests::new(
         crate::jobs::digest::Smtp::from_config(&config)?,
         crate::outbound::Outbound::new(config.outbound_allowed())?,

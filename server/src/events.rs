@@ -73,21 +73,25 @@ impl EventSink for EventBus {
     }
 }
 
-/// Runs the dispatcher for this process: from the newest event at start, every event
-/// appended later reaches the open streams in id order.
-pub async fn dispatch(db: Db, bus: EventBus, postgres_url: Option<String>) {
+/// Starts the dispatcher for this process in the background, from where the log ends when
+/// this returns: every event committed afterwards reaches the open streams in id order.
+/// The server starts it before it listens, so no stream can miss an event in between.
+pub async fn start_dispatcher(
+    db: Db,
+    bus: EventBus,
+    postgres_url: Option<String>,
+) -> Result<(), shared::AppError> {
+    let last = outbox::last_id(&db).await?;
+    tokio::spawn(dispatch_after(db, bus, postgres_url, last));
+    Ok(())
+}
+
+/// Feeds the bus with every event after `last`, woken by this process' commits, by
+/// PostgreSQL's NOTIFY and by a timer.
+async fn dispatch_after(db: Db, bus: EventBus, postgres_url: Option<String>, mut last: i64) {
     if let Some(url) = postgres_url {
         tokio::spawn(listen_postgres(url, bus.wake.clone()));
     }
-    let mut last = loop {
-        match outbox::last_id(&db).await {
-            Ok(last) => break last,
-            Err(err) => {
-                tracing::warn!(error = %err, "the event dispatcher cannot read the log yet");
-                tokio::time::sleep(POLL).await;
-            }
-        }
-    };
     loop {
         tokio::select! {
             () = bus.wake.notified() => {}

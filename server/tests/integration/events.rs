@@ -301,16 +301,12 @@ async fn the_stream_carries_visible_moves_live_across_servers_and_resumes_after_
     // Two servers on one database: the move goes through A, the board is open on B.
     let bus_a = server::events::EventBus::default();
     let bus_b = server::events::EventBus::default();
-    tokio::spawn(server::events::dispatch(
-        c.t.reconnect().await,
-        bus_a.clone(),
-        postgres_url(&c.t),
-    ));
-    tokio::spawn(server::events::dispatch(
-        c.t.reconnect().await,
-        bus_b.clone(),
-        postgres_url(&c.t),
-    ));
+    // Started as the server starts them: they have read the log's end when this returns.
+    for bus in [&bus_a, &bus_b] {
+        server::events::start_dispatcher(c.t.reconnect().await, bus.clone(), postgres_url(&c.t))
+            .await
+            .unwrap();
+    }
     let app_b = c.t.app_with_bus(server::config::Config::default(), bus_b);
     let cookie = signed_in(&app_b, "scorer@bank.ru").await;
     let response = app_b
@@ -324,8 +320,6 @@ async fn the_stream_carries_visible_moves_live_across_servers_and_resumes_after_
         "text/event-stream"
     );
     let mut body = response.into_body();
-    // Let both dispatchers read the log's end before the moves.
-    tokio::time::sleep(Duration::from_millis(300)).await;
     move_deal(
         &c.t.db,
         &bus_a,
