@@ -169,6 +169,25 @@ pub(crate) fn to_stage_view(stage: stages::Model) -> StageView {
     }
 }
 
+/// Refuses a pipeline name another pipeline (other than `except`) already has.
+pub(crate) async fn ensure_name_free(
+    db: &impl ConnectionTrait,
+    name: &str,
+    except: Option<PipelineId>,
+) -> Result<(), AppError> {
+    let mut same_name = pipelines::Entity::find().filter(pipelines::Column::Name.eq(name));
+    if let Some(except) = except {
+        same_name = same_name.filter(pipelines::Column::Id.ne(except.0));
+    }
+    if same_name.one(db).await?.is_some() {
+        return Err(AppError::Duplicate {
+            entity: Entity::Pipeline,
+            field: Field::Name,
+        });
+    }
+    Ok(())
+}
+
 /// Creates a pipeline from a template; stage departments are matched by name among
 /// `departments` (unmatched ones stay without a department). Administrators only.
 pub async fn create_from_template(
@@ -185,17 +204,7 @@ pub async fn create_from_template(
         return Err(AppError::validation(Field::Name, Rule::Required));
     }
     let txn = db.begin().await?;
-    if pipelines::Entity::find()
-        .filter(pipelines::Column::Name.eq(name))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Duplicate {
-            entity: Entity::Pipeline,
-            field: Field::Name,
-        });
-    }
+    ensure_name_free(&txn, name, None).await?;
     let pipeline = pipelines::ActiveModel {
         name: Set(name.to_owned()),
         created_at: Set(now),

@@ -13,11 +13,11 @@ use sea_orm::{
 use super::to_views;
 use crate::access::Actor;
 use crate::deal::entity::deals;
-use crate::error::{AppError, Entity, Field, Rule};
+use crate::error::{AppError, Field, Rule};
 use crate::event::outbox::{append, deal_audience};
 use crate::event::{DealData, EventData, EventSink};
 use crate::pipeline::entity::{allowed_moves, pipelines, stages};
-use crate::pipeline::service::{encode_fields, load_pipeline, to_stage_view};
+use crate::pipeline::service::{encode_fields, ensure_name_free, load_pipeline, to_stage_view};
 use crate::pipeline::{PipelineDraft, PipelineView, StageView, check_draft};
 use crate::transition::entity::transitions;
 
@@ -38,18 +38,7 @@ pub async fn save_pipeline(
     let current = load_pipeline(&txn, draft.id).await?;
     let removed = check_draft(&current, draft)?;
     let name = draft.name.trim();
-    if pipelines::Entity::find()
-        .filter(pipelines::Column::Name.eq(name))
-        .filter(pipelines::Column::Id.ne(draft.id.0))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::Duplicate {
-            entity: Entity::Pipeline,
-            field: Field::Name,
-        });
-    }
+    ensure_name_free(&txn, name, Some(draft.id)).await?;
     // A stage may require only the active deal fields of this pipeline.
     let fields = crate::custom_field::service::fields_for(
         &txn,
