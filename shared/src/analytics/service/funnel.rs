@@ -86,7 +86,7 @@ async fn counts(
     scope.rollup(&mut sql, Rollup::TransitionDays);
     scope.rollup_department(&mut sql, "to");
     sql.push(" AND r.prev_entry_day < ")
-        .bind(scope.first_day())
+        .bind(scope.days().0)
         .push(" GROUP BY r.to_stage_id");
     let entered = key_counts(db, &sql).await?;
 
@@ -114,7 +114,7 @@ async fn counts(
     scope.rollup(&mut sql, Rollup::TransitionDays);
     scope.rollup_department(&mut sql, "from");
     sql.push(" AND r.from_stage_id <> 0 AND r.prev_entry_day < ")
-        .bind(scope.first_day())
+        .bind(scope.days().0)
         .push(" AND ")
         .in_list("r.to_stage_id", closed)
         .push(" GROUP BY r.from_stage_id, r.to_stage_id");

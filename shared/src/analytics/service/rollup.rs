@@ -298,8 +298,14 @@ impl Scope<'_> {
 
     /// ` FROM {table} r WHERE` the pipeline and the rollup's period.
     pub(super) fn period_of(&self, sql: &mut super::sql::Sql, rollup: Rollup, table: &str) {
+        sql.push(&format!(" FROM {table} r WHERE "));
+        self.in_period(sql, rollup);
+    }
+
+    /// `r.pipeline_id = ? AND` the rollup's day column within the period.
+    fn in_period(&self, sql: &mut super::sql::Sql, rollup: Rollup) {
         let (first, last) = self.days();
-        sql.push(&format!(" FROM {table} r WHERE r.pipeline_id = "))
+        sql.push("r.pipeline_id = ")
             .bind(self.pipeline.id.0)
             .push(&format!(" AND r.{} >= ", rollup.day()))
             .bind(first)
@@ -316,7 +322,6 @@ impl Scope<'_> {
             sea_orm::DbBackend::Sqlite => " CROSS JOIN ",
             _ => " JOIN ",
         };
-        let (first, last) = self.days();
         sql.push(&format!(
             " FROM deals d{join}transition_facts r ON r.deal_id = d.id WHERE "
         ));
@@ -328,12 +333,8 @@ impl Scope<'_> {
             self.deal_condition(sql);
             sql.push(", FALSE)");
         }
-        sql.push(" AND r.pipeline_id = ")
-            .bind(self.pipeline.id.0)
-            .push(&format!(" AND r.{} >= ", rollup.day()))
-            .bind(first)
-            .push(&format!(" AND r.{} <= ", rollup.day()))
-            .bind(last)
-            .push(&format!(" AND {}", rollup.counts()));
+        sql.push(" AND ");
+        self.in_period(sql, rollup);
+        sql.push(&format!(" AND {}", rollup.counts()));
     }
 }

@@ -182,11 +182,6 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// The first day of the period, for "entered before the period" in the rollup.
-    pub(super) fn first_day(&self) -> i64 {
-        self.filter.from.map(epoch_day).unwrap_or_default()
-    }
-
     pub(super) fn sql(&self) -> Sql {
         Sql::new(self.backend)
     }
