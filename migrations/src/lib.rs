@@ -19,6 +19,7 @@ mod m20261124_000014_user_time_zone;
 mod m20261130_000015_events_and_jobs;
 mod m20261130_000016_create_sign_in_successes;
 mod m20261130_000017_transition_facts;
+mod m20261130_000018_local_days;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_events_and_jobs::Migration),
             Box::new(m20261130_000016_create_sign_in_successes::Migration),
             Box::new(m20261130_000017_transition_facts::Migration),
+            Box::new(m20261130_000018_local_days::Migration),
         ]
     }
 }

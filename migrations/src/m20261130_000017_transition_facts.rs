@@ -19,7 +19,7 @@ use super::m20261124_000006_analytics_rollups::{bin_sql, day_sql};
 pub struct Migration;
 
 /// A return's reason is kept to this many characters (as in the reasons' rollup).
-const REASON_CHARS: usize = 200;
+pub(crate) const REASON_CHARS: usize = 200;
 
 const COLUMNS: &str = "deal_id, id, pipeline_id, day, from_stage_id, to_stage_id, \
     from_department_id, to_department_id, actor_user_id, prev_entry_day, worker_user_id, \
@@ -80,7 +80,7 @@ fn facts(backend: DatabaseBackend, t: &str) -> String {
 
 /// The rollups' upserts of the facts row `f` of `NEW`: the same keys and sums as
 /// `m20261124_000006_analytics_rollups` computed from the ledger row.
-fn roll_up_facts() -> Vec<String> {
+pub(crate) fn roll_up_facts() -> Vec<String> {
     let facts_of_new = "FROM transition_facts f WHERE f.deal_id = NEW.deal_id AND f.id = NEW.id";
     vec![
         format!(

@@ -901,3 +901,109 @@ async fn the_digest_counts_the_local_day_between_its_two_instants() {
     assert_eq!((on_23rd.created, on_23rd.passed_on), (1, 0));
     assert_eq!((on_24th.created, on_24th.passed_on), (0, 1));
 }
+
+/// Each person's dashboards count their own days. The stored rollups count the
+/// organisation's days (UTC until an administrator picks a zone); a person whose clock
+/// differs gets copies summed from the facts' instants. Picking the organisation's zone
+/// rewrites the stored days, and the moves after it are counted in the new zone.
+#[tokio::test]
+async fn dashboards_count_each_persons_local_days() {
+    use shared::analytics::service::{organisation_zone, set_organisation_zone};
+    use shared::user::service::set_time_zone;
+    let c = Conveyor::new().await;
+    let db = &c.t.db;
+    let admin = c.t.actor(&c.admin).await;
+    let mut deals = [c.deal(&c.admin).await]; // created at 09:00 UTC on the 23rd
+    let (scoring, risk, cm) = (
+        c.stage("Scoring"),
+        c.stage("Risk"),
+        c.stage("Client manager"),
+    );
+    // 22:30 UTC on the 23rd and 01:00 UTC on the 24th.
+    play(
+        &c,
+        &mut deals,
+        [
+            (0, &admin, scoring, "", 13),
+            (0, &admin, risk, "", 16),
+        ],
+    )
+    .await;
+    let filter = AnalyticsFilter {
+        from: Some(date("2026-11-22")),
+        to: Some(date("2026-11-26")),
+        granularity: Granularity::Day,
+        ..Default::default()
+    };
+    let now = t0() + Duration::days(3);
+    // (day, created, passed on, returns) of the days with any move.
+    let days_in = |zone: &'static str| {
+        let (filter, admin) = (filter.clone(), admin.clone());
+        async move {
+            set_time_zone(db, &admin, zone, now).await.unwrap();
+            let trends = load_trends(db, &admin, &filter, now).await.unwrap();
+            // The other dashboards read the same days without an error.
+            load_analytics(db, &admin, &filter, now).await.unwrap();
+            load_team(db, &admin, &filter, now).await.unwrap();
+            load_sla(db, &admin, &filter, now).await.unwrap();
+            trends
+                .points
+                .iter()
+                .filter(|p| p.created + p.passed_on + p.returns > 0)
+                .map(|p| (p.start, p.created, p.passed_on, p.returns))
+                .collect::<Vec<_>>()
+        }
+    };
+    let utc = vec![(date("2026-11-23"), 1, 1, 0), (date("2026-11-24"), 0, 1, 0)];
+    // Moscow (UTC+3): 12:00 on the 23rd, then 01:30 and 04:00 on the 24th.
+    let moscow = vec![(date("2026-11-23"), 1, 0, 0), (date("2026-11-24"), 0, 2, 0)];
+    // New York (UTC-5): 04:00, 17:30 and 20:00, all on the 23rd.
+    let new_york = vec![(date("2026-11-23"), 1, 2, 0)];
+    assert_eq!(organisation_zone(db).await.unwrap().name(), "UTC");
+    assert_eq!(days_in("UTC").await, utc);
+    assert_eq!(days_in("Europe/Moscow").await, moscow);
+    assert_eq!(days_in("America/New_York").await, new_york);
+
+    // Only an administrator picks the organisation's zone.
+    let manager = c.t.user("manager@bank.ru", Role::Employee, vec![]).await;
+    let as_manager = c.t.actor(&manager).await;
+    assert!(matches!(
+        set_organisation_zone(db, &as_manager, "Europe/Moscow").await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(set_organisation_zone(db, &admin, "Mars/Olympus").await.is_err());
+    assert_eq!(organisation_zone(db).await.unwrap().name(), "UTC");
+
+    // Moscow's days are now stored: every person still reads their own.
+    set_organisation_zone(db, &admin, "Europe/Moscow")
+        .await
+        .unwrap();
+    assert_eq!(days_in("Europe/Moscow").await, moscow);
+    assert_eq!(days_in("UTC").await, utc);
+    assert_eq!(days_in("America/New_York").await, new_york);
+    // A return at 21:00 UTC on the 24th is on the 25th in Moscow, counted by the trigger
+    // in the organisation's new zone.
+    play(&c, &mut deals, [(0, &admin, cm, "Back", 36)]).await;
+    let mut moscow = moscow;
+    moscow.push((date("2026-11-25"), 0, 0, 1));
+    assert_eq!(days_in("Europe/Moscow").await, moscow);
+    let mut utc = utc;
+    utc[1].3 = 1;
+    assert_eq!(days_in("UTC").await, utc);
+    // A filter on the responsible, in days that are not the organisation's.
+    let employee_filter = AnalyticsFilter {
+        employee: Some(c.admin.id),
+        ..filter.clone()
+    };
+    let trends = load_trends(db, &admin, &employee_filter, now).await.unwrap();
+    assert_eq!(
+        trends.points.iter().map(|p| p.returns).sum::<u64>(),
+        1,
+        "{trends:?}"
+    );
+
+    // Back to UTC: the stored rollups are what the trigger summed in UTC days.
+    set_organisation_zone(db, &admin, "UTC").await.unwrap();
+    assert_eq!(days_in("UTC").await, utc);
+    assert_eq!(days_in("Europe/Moscow").await, moscow);
+}

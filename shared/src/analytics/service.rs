@@ -13,6 +13,7 @@
 //!   through (from `transition_facts`).
 //! - `funnel`, `durations`, `returns`, `moves`: the figures several dashboards share.
 //! - `flow`, `team`, `sla`, `trends`: one dashboard each; `summary`: the digest's figures.
+//! - `zone`: whose days: the organisation's (the stored rollups) or the person's.
 
 mod durations;
 mod flow;
@@ -26,6 +27,7 @@ mod sql;
 mod summary;
 mod team;
 mod trends;
+mod zone;
 
 pub use flow::load_analytics;
 pub use rollup::{SCOPED_BY, ScopedBy};
@@ -34,3 +36,4 @@ pub use sla::load_sla;
 pub use summary::day_summary;
 pub use team::load_team;
 pub use trends::load_trends;
+pub use zone::{organisation_zone, set_organisation_zone};

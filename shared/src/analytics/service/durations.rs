@@ -197,7 +197,9 @@ pub(super) async fn exact_durations(
     if scope.scoped {
         // The facts of the deals let through, read deal by deal.
         let closed_key = match grouping {
-            Grouping::Bucket(granularity) => scope.day_bucket_key("r.day", granularity),
+            Grouping::Bucket(granularity) => {
+                scope.day_bucket_key(&scope.facts_day("day"), granularity)
+            }
             _ => closed_visit_key(scope, grouping, true),
         };
         sql.push(&format!(

@@ -24,12 +24,14 @@ pub async fn load_analytics(
         pipeline,
         filter,
         today,
-    } = resolve(db, filter, now).await?;
+        zone,
+    } = resolve(db, actor, filter, now).await?;
     let (txn, scope) = open_dashboard(
         db,
         actor,
         &pipeline,
         &filter,
+        zone,
         now,
         &[
             Rollup::TransitionDays,

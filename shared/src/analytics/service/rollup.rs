@@ -16,10 +16,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 
 use super::scope::Scope;
+use super::zone::organisation_zone;
 use crate::access::Actor;
 use crate::analytics::AnalyticsFilter;
 use crate::error::AppError;
 use crate::pipeline::PipelineView;
+use crate::time_zone::Zone;
 
 /// One daily rollup: its table and how its rows are made from `transition_facts` (`r`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,13 @@ pub(super) enum Rollup {
 }
 
 impl Rollup {
+    pub(super) const ALL: [Rollup; 4] = [
+        Rollup::TransitionDays,
+        Rollup::VisitBins,
+        Rollup::CohortDays,
+        Rollup::ReturnReasonDays,
+    ];
+
     pub(super) fn table(self) -> &'static str {
         match self {
             Rollup::TransitionDays => "transition_days",
@@ -133,6 +142,25 @@ impl Rollup {
             Rollup::ReturnReasonDays => "r.reason IS NOT NULL",
         }
     }
+
+    /// `INSERT INTO` the stored rollup the sums of every facts row, as the trigger adds
+    /// them one by one.
+    pub(super) fn sum_all_facts(self) -> String {
+        let key = self.key().join(", ");
+        let (columns, sums): (Vec<&str>, Vec<String>) = self
+            .sums()
+            .iter()
+            .map(|(column, one)| (*column, format!("SUM({one})")))
+            .unzip();
+        format!(
+            "INSERT INTO {table} ({key}, {columns}) SELECT {key}, {sums} \
+             FROM transition_facts r WHERE {counts} GROUP BY {key}",
+            table = self.table(),
+            columns = columns.join(", "),
+            sums = sums.join(", "),
+            counts = self.counts()
+        )
+    }
 }
 
 /// How the scoped copies are summed.
@@ -166,11 +194,13 @@ pub(super) async fn open_dashboard<'a, C: TransactionTrait>(
     actor: &'a Actor,
     pipeline: &'a PipelineView,
     filter: &'a AnalyticsFilter,
+    zone: Zone,
     now: DateTime<Utc>,
     rollups: &[Rollup],
 ) -> Result<(C::Transaction, Scope<'a>), AppError> {
     let txn = db.begin().await?;
-    let mut scope = Scope::new(txn.get_database_backend(), actor, pipeline, filter, now)?;
+    let mut scope = Scope::new(txn.get_database_backend(), actor, pipeline, filter, zone, now)?;
+    scope.own_days = !scope.days.agree_with(organisation_zone(&txn).await?);
     scope.scope_rollups(&txn, rollups).await?;
     Ok((txn, scope))
 }
@@ -184,7 +214,7 @@ impl Scope<'_> {
         db: &impl ConnectionTrait,
         rollups: &[Rollup],
     ) -> Result<(), AppError> {
-        if !self.narrows_deals() {
+        if !self.narrows_deals() && !self.own_days {
             return Ok(());
         }
         let mut sql = self.sql();
@@ -201,11 +231,14 @@ impl Scope<'_> {
         let passing = counts.passing.unwrap_or_default();
         // Reading the facts of the deals left out and subtracting them from the stored
         // rollup costs about as much per deal as reading those let through.
-        let subtract = match SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Smaller) {
-            ScopedBy::Smaller => passing > counts.total - passing,
-            ScopedBy::Passing => false,
-            ScopedBy::Subtracting => true,
-        };
+        // The stored rollups count the organisation's days: another person's days are
+        // summed from the facts.
+        let subtract = !self.own_days
+            && match SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Smaller) {
+                ScopedBy::Smaller => passing > counts.total - passing,
+                ScopedBy::Passing => false,
+                ScopedBy::Subtracting => true,
+            };
         for rollup in rollups {
             db.execute_unprepared(&rollup.create_scoped()).await?;
             let sql = if subtract {
@@ -234,15 +267,28 @@ impl Scope<'_> {
             if i > 0 {
                 sql.push(", ");
             }
-            if *column == "prev_entry_day" {
-                let (first, _) = self.days();
-                sql.push("CASE WHEN r.prev_entry_day < ")
-                    .bind(first)
-                    .push(" THEN -1 ELSE ")
-                    .bind(first)
-                    .push(" END AS prev_entry_day");
-            } else {
-                sql.push(&format!("r.{column}"));
+            let (first, _) = self.days();
+            match *column {
+                "prev_entry_day" if self.own_days => {
+                    sql.push("CASE WHEN r.prev_entry_at IS NULL OR r.prev_entry_at < ")
+                        .bind(self.start.timestamp())
+                        .push(" THEN -1 ELSE ")
+                        .bind(first)
+                        .push(" END AS prev_entry_day");
+                }
+                "prev_entry_day" => {
+                    sql.push("CASE WHEN r.prev_entry_day < ")
+                        .bind(first)
+                        .push(" THEN -1 ELSE ")
+                        .bind(first)
+                        .push(" END AS prev_entry_day");
+                }
+                "day" | "created_day" => {
+                    sql.push(&format!("{} AS {column}", self.facts_day(*column)));
+                }
+                _ => {
+                    sql.push(&format!("r.{column}"));
+                }
             }
         }
     }
@@ -334,7 +380,31 @@ impl Scope<'_> {
             sql.push(", FALSE)");
         }
         sql.push(" AND ");
-        self.in_period(sql, rollup);
+        if self.own_days {
+            // The period's instants in the person's zone.
+            let at = match rollup.day() {
+                "created_day" => "r.created_at",
+                _ => "r.at",
+            };
+            sql.push("r.pipeline_id = ")
+                .bind(self.pipeline.id.0)
+                .push(&format!(" AND {at} >= "))
+                .bind(self.start.timestamp())
+                .push(&format!(" AND {at} < "))
+                .bind(self.end.timestamp());
+        } else {
+            self.in_period(sql, rollup);
+        }
         sql.push(&format!(" AND {}", rollup.counts()));
+    }
+
+    /// A facts row's `day` or `created_day` in the person's days: as stored, or from its
+    /// instant when the person's days are not the organisation's.
+    pub(super) fn facts_day(&self, column: &str) -> String {
+        match (self.own_days, column) {
+            (true, "created_day") => self.local_day("r.created_at"),
+            (true, _) => self.local_day("r.at"),
+            (false, _) => format!("r.{column}"),
+        }
     }
 }

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, FromQueryResult};
 
 use super::rollup::Rollup;
 use super::sql::Sql;
+use super::zone::{LocalDays, epoch_sql, zone_of};
 use crate::access::{Actor, DealScope, VisibleDeals};
 use crate::analytics::rules::epoch_day;
 use crate::analytics::{AnalyticsFilter, DEFAULT_PERIOD_DAYS, Granularity};
@@ -16,21 +17,26 @@ use crate::department::DepartmentId;
 use crate::error::{AppError, Field, Rule};
 use crate::pipeline::service::{list_pipelines, load_pipeline};
 use crate::pipeline::{PipelineView, StageKind, StageView};
+use crate::time_zone::Zone;
 use crate::user::UserId;
 
-/// The filter with the pipeline and the period filled in, and the pipeline it names.
+/// The filter with the pipeline and the period filled in, the pipeline it names, and the
+/// zone whose days the period counts (the person's).
 pub(super) struct Resolved {
     pub(super) pipeline: PipelineView,
     pub(super) filter: AnalyticsFilter,
     pub(super) today: NaiveDate,
+    pub(super) zone: Zone,
 }
 
 pub(super) async fn resolve(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,
 ) -> Result<Resolved, AppError> {
-    let today = now.date_naive();
+    let zone = zone_of(db, actor).await?;
+    let today = zone.local(now).date();
     let to = filter.to.unwrap_or(today);
     let from = match filter.from {
         Some(from) => from,
@@ -58,6 +64,7 @@ pub(super) async fn resolve(
             ..filter.clone()
         },
         today,
+        zone,
     })
 }
 
@@ -97,6 +104,9 @@ pub(super) struct Scope<'a> {
     pub(super) actor: &'a Actor,
     pub(super) pipeline: &'a PipelineView,
     pub(super) filter: &'a AnalyticsFilter,
+    /// The period's days in the person's zone; `start..end` its instants (the digest sets
+    /// its own).
+    pub(super) days: LocalDays,
     pub(super) start: DateTime<Utc>,
     pub(super) end: DateTime<Utc>,
     pub(super) now: DateTime<Utc>,
@@ -108,6 +118,9 @@ pub(super) struct Scope<'a> {
     /// Whether the figures read the rollups' copies for the deals the conditions let
     /// through (`rollup::scope_rollups`) rather than the stored rollups.
     pub(super) scoped: bool,
+    /// Whether the person's days are not the organisation's, which the stored rollups
+    /// count: the copies are then summed from the facts' instants in the person's days.
+    pub(super) own_days: bool,
 }
 
 /// Up to this many visits in a period, percentiles are exact (a sort over the ledger's
@@ -125,9 +138,17 @@ impl<'a> Scope<'a> {
         actor: &'a Actor,
         pipeline: &'a PipelineView,
         filter: &'a AnalyticsFilter,
+        zone: Zone,
         now: DateTime<Utc>,
     ) -> Result<Scope<'a>, AppError> {
-        let day_start = |day: chrono::NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
+        let (first, last) = (
+            filter.from.unwrap_or_default(),
+            filter.to.unwrap_or_default(),
+        );
+        if last.succ_opt().is_none() {
+            return Err(AppError::validation(Field::Period, Rule::PeriodReversed));
+        }
+        let days = LocalDays::new(zone, first, last);
         let minor = |amount| {
             to_minor(&Money {
                 amount,
@@ -139,14 +160,9 @@ impl<'a> Scope<'a> {
             actor,
             pipeline,
             filter,
-            start: day_start(filter.from.unwrap_or_default()),
-            end: day_start(
-                filter
-                    .to
-                    .unwrap_or_default()
-                    .succ_opt()
-                    .ok_or(AppError::validation(Field::Period, Rule::PeriodReversed))?,
-            ),
+            start: days.start,
+            end: days.end,
+            days,
             now,
             amount_min: filter.amount_min.map(minor).transpose()?,
             amount_max: filter.amount_max.map(minor).transpose()?,
@@ -154,6 +170,7 @@ impl<'a> Scope<'a> {
                 .try_with(|limit| *limit)
                 .unwrap_or(EXACT_VISITS),
             scoped: false,
+            own_days: false,
         })
     }
 
@@ -257,28 +274,16 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// The first day of the span a timestamp column falls in, as days from 1970-01-01
-    /// (UTC), in this backend's dialect; `rules::bucket_start` is the same in Rust.
+    /// The first day of the span a timestamp column falls in, as days from 1970-01-01 in
+    /// the person's zone.
     pub(super) fn bucket_key(&self, column: &str, granularity: Granularity) -> String {
-        match self.backend {
-            DbBackend::Postgres => {
-                let day = format!("{column} AT TIME ZONE 'UTC'");
-                let start = match granularity {
-                    Granularity::Day => day,
-                    Granularity::Week => format!("date_trunc('week', {day})"),
-                    Granularity::Month => format!("date_trunc('month', {day})"),
-                };
-                format!("CAST(CAST({start} AS DATE) - DATE '1970-01-01' AS BIGINT)")
-            }
-            _ => {
-                let start = match granularity {
-                    Granularity::Day => format!("date({column})"),
-                    Granularity::Week => format!("date({column}, 'weekday 0', '-6 days')"),
-                    Granularity::Month => format!("date({column}, 'start of month')"),
-                };
-                format!("CAST(julianday({start}) - 2440587.5 AS INTEGER)")
-            }
-        }
+        let day = self.local_day(&epoch_sql(self.backend, column));
+        self.day_bucket_key(&day, granularity)
+    }
+
+    /// The person's day of an instant in epoch seconds (an SQL expression).
+    pub(super) fn local_day(&self, epoch: &str) -> String {
+        self.days.offsets.local_day_sql(epoch)
     }
 
     /// The first day of the span a day (days from 1970-01-01) falls in, in this backend's

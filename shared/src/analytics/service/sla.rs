@@ -26,12 +26,14 @@ pub async fn load_sla(
         pipeline,
         filter,
         today,
-    } = resolve(db, filter, now).await?;
+        zone,
+    } = resolve(db, actor, filter, now).await?;
     let (txn, scope) = open_dashboard(
         db,
         actor,
         &pipeline,
         &filter,
+        zone,
         now,
         &[Rollup::TransitionDays],
     )

@@ -5,6 +5,7 @@ use sea_orm::ConnectionTrait;
 
 use super::moves::{breached_deals, load_now, move_groups_between};
 use super::scope::{Scope, count, people_names};
+use super::zone::zone_of;
 use crate::access::Actor;
 use crate::analytics::{AnalyticsFilter, DaySummary};
 use crate::error::AppError;
@@ -22,6 +23,7 @@ pub async fn day_summary(
     stuck: usize,
 ) -> Result<DaySummary, AppError> {
     let people = people_names(db).await?;
+    let zone = zone_of(db, actor).await?;
     let mut summary = DaySummary::default();
     for (id, name) in list_pipelines(db).await? {
         let pipeline = load_pipeline(db, id).await?;
@@ -31,7 +33,14 @@ pub async fn day_summary(
             to: Some(end.date_naive()),
             ..AnalyticsFilter::default()
         };
-        let mut scope = Scope::new(db.get_database_backend(), actor, &pipeline, &filter, now)?;
+        let mut scope = Scope::new(
+            db.get_database_backend(),
+            actor,
+            &pipeline,
+            &filter,
+            zone,
+            now,
+        )?;
         (scope.start, scope.end) = (start, end);
         for m in move_groups_between(db, &scope).await? {
             if m.from_stage.is_none() {

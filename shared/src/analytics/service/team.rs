@@ -29,12 +29,14 @@ pub async fn load_team(
         pipeline,
         filter,
         today,
-    } = resolve(db, filter, now).await?;
+        zone,
+    } = resolve(db, actor, filter, now).await?;
     let (txn, scope) = open_dashboard(
         db,
         actor,
         &pipeline,
         &filter,
+        zone,
         now,
         &[Rollup::TransitionDays, Rollup::VisitBins],
     )
