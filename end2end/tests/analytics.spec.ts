@@ -220,3 +220,39 @@ test('an employee gets every dashboard over the deals they may see, with a filte
   await hydrated(page);
   await screenshot(page, 'analytics-employee');
 });
+
+test("an administrator picks the organisation's time zone: the analytics recount their days in it", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await page.goto('/settings/time-zone');
+  await hydrated(page);
+  const form = page.getByRole('form', { name: "The organisation's time zone" });
+  const zone = form.getByLabel("Organisation's time zone");
+  // The demo works on Moscow time.
+  await expect(zone).toHaveValue('Europe/Moscow');
+  await zone.fill('Mars/Olympus');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('alert')).toContainText('time zone');
+
+  await zone.fill('Asia/Vladivostok');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('status')).toHaveText('The analytics now count days in Asia/Vladivostok.');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await screenshot(page, 'organisation-time-zone-375');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // The admin reads Moscow days, no longer the stored ones: the dashboards still fill.
+  await page.goto('/analytics');
+  await hydrated(page);
+  await page.getByRole('button', { name: '90 days' }).click();
+  await expect(page.getByRole('region', { name: 'Returns for rework' }).locator('tbody tr').first()).toBeVisible();
+
+  // Back to Moscow for the other tests.
+  await page.goto('/settings/time-zone');
+  await hydrated(page);
+  await zone.fill('Europe/Moscow');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form.getByRole('status')).toHaveText('The analytics now count days in Europe/Moscow.');
+  await page.reload();
+  await expect(zone).toHaveValue('Europe/Moscow');
+});

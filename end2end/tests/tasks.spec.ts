@@ -53,6 +53,8 @@ test('a person picks their time zone: an unknown one is refused, and times follo
   await page.getByRole('link', { name: 'Time zone: Europe/Moscow' }).click();
   await expect(page).toHaveURL(/\/settings\/time-zone$/);
   await hydrated(page);
+  // The organisation's zone is an administrator's.
+  await expect(page.getByRole('form', { name: "The organisation's time zone" })).toHaveCount(0);
 
   const zone = page.getByLabel('Your time zone');
   await zone.fill('Mars/Olympus');

@@ -559,6 +559,8 @@ pub async fn seed_demo(
         return Ok(false);
     }
     let system = Actor::system();
+    // The dashboards' stored days are Moscow's, as everyone's but a few visitors' are.
+    shared::analytics::service::set_organisation_zone(db, &system, DEMO_TIME_ZONE).await?;
     let admin = user_service::create_user(
         db,
         &system,

@@ -923,10 +923,7 @@ async fn dashboards_count_each_persons_local_days() {
     play(
         &c,
         &mut deals,
-        [
-            (0, &admin, scoring, "", 13),
-            (0, &admin, risk, "", 16),
-        ],
+        [(0, &admin, scoring, "", 13), (0, &admin, risk, "", 16)],
     )
     .await;
     let filter = AnalyticsFilter {
@@ -971,7 +968,11 @@ async fn dashboards_count_each_persons_local_days() {
         set_organisation_zone(db, &as_manager, "Europe/Moscow").await,
         Err(AppError::Forbidden)
     ));
-    assert!(set_organisation_zone(db, &admin, "Mars/Olympus").await.is_err());
+    assert!(
+        set_organisation_zone(db, &admin, "Mars/Olympus")
+            .await
+            .is_err()
+    );
     assert_eq!(organisation_zone(db).await.unwrap().name(), "UTC");
 
     // Moscow's days are now stored: every person still reads their own.
@@ -995,7 +996,9 @@ async fn dashboards_count_each_persons_local_days() {
         employee: Some(c.admin.id),
         ..filter.clone()
     };
-    let trends = load_trends(db, &admin, &employee_filter, now).await.unwrap();
+    let trends = load_trends(db, &admin, &employee_filter, now)
+        .await
+        .unwrap();
     assert_eq!(
         trends.points.iter().map(|p| p.returns).sum::<u64>(),
         1,

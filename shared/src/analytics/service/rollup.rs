@@ -199,7 +199,14 @@ pub(super) async fn open_dashboard<'a, C: TransactionTrait>(
     rollups: &[Rollup],
 ) -> Result<(C::Transaction, Scope<'a>), AppError> {
     let txn = db.begin().await?;
-    let mut scope = Scope::new(txn.get_database_backend(), actor, pipeline, filter, zone, now)?;
+    let mut scope = Scope::new(
+        txn.get_database_backend(),
+        actor,
+        pipeline,
+        filter,
+        zone,
+        now,
+    )?;
     scope.own_days = !scope.days.agree_with(organisation_zone(&txn).await?);
     scope.scope_rollups(&txn, rollups).await?;
     Ok((txn, scope))

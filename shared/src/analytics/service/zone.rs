@@ -26,9 +26,8 @@ pub(super) struct Offsets(Vec<(i64, i32)>);
 impl Offsets {
     /// The offsets of `zone` from `from` up to `to` (epoch seconds).
     pub(super) fn of(zone: Zone, from: i64, to: i64) -> Offsets {
-        let offset = |at: i64| {
-            DateTime::from_timestamp(at, 0).map_or(0, |instant| zone.offset_at(instant))
-        };
+        let offset =
+            |at: i64| DateTime::from_timestamp(at, 0).map_or(0, |instant| zone.offset_at(instant));
         let mut changes = vec![(from, offset(from))];
         // Clocks change at most a few times a year and never twice within six hours: probe
         // every six hours, then find the second of each change by halving.
@@ -91,7 +90,10 @@ impl LocalDays {
     pub(super) fn new(zone: Zone, first: NaiveDate, last: NaiveDate) -> LocalDays {
         let start = day_start(zone, first);
         let end = day_start(zone, last.checked_add_days(Days::new(1)).unwrap_or(last));
-        let span = (start.timestamp() - DAY_SECONDS, end.timestamp() + DAY_SECONDS);
+        let span = (
+            start.timestamp() - DAY_SECONDS,
+            end.timestamp() + DAY_SECONDS,
+        );
         LocalDays {
             zone,
             start,
