@@ -563,8 +563,9 @@ async fn time_analytics(
 
 /// Times every dashboard with a condition on the deal, which the stored rollups cannot
 /// answer: an employee of the second open stage's department, a restricted user (the
-/// first manager), a filter on that manager as responsible, and amount filters letting
-/// through every deal, about half of them and about a tenth.
+/// first manager), a filter on that manager as responsible, amount filters letting
+/// through every deal, about half of them and about a tenth, and an administrator whose
+/// days are not the organisation's.
 async fn time_scoped_analytics(
     db: &Db,
     pipeline: &PipelineView,
@@ -627,6 +628,33 @@ async fn time_scoped_analytics(
                 amount_min: Some(rust_decimal::Decimal::new(rubles, 0)),
                 ..period.clone()
             },
+        ));
+    }
+    // Everyone above reads the organisation's days (the stored rollups' days); a person
+    // elsewhere reads their own, summed from the facts.
+    let zone = shared::analytics::service::organisation_zone(db)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    for user in [employee, manager] {
+        let actor = Actor::user(user.id, user.role, user.department_ids.clone());
+        user_service::set_time_zone(db, &actor, zone.name(), now)
+            .await
+            .map_err(anyhow::Error::msg)?;
+    }
+    if let Some(elsewhere) = people.iter().find(|u| u.active && u.role == Role::Admin) {
+        let actor = Actor::user(elsewhere.id, Role::Admin, Vec::new());
+        let far = if zone.name() == "Asia/Vladivostok" {
+            "Europe/Moscow"
+        } else {
+            "Asia/Vladivostok"
+        };
+        user_service::set_time_zone(db, &actor, far, now)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        cases.push((
+            format!("administrator in {far} (organisation: {})", zone.name()),
+            actor,
+            period.clone(),
         ));
     }
     println!("Analytics with a condition on the deal (p50 / max):");

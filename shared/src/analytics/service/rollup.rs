@@ -291,7 +291,7 @@ impl Scope<'_> {
                         .push(" END AS prev_entry_day");
                 }
                 "day" | "created_day" => {
-                    sql.push(&format!("{} AS {column}", self.facts_day(*column)));
+                    sql.push(&format!("{} AS {column}", self.facts_day(column)));
                 }
                 _ => {
                     sql.push(&format!("r.{column}"));
