@@ -129,6 +129,34 @@ fn trigger_body(backend: DatabaseBackend) -> String {
     statements.join("; ")
 }
 
+/// Makes `body` what the rollups' trigger on `transitions` runs for each new ledger row.
+pub(crate) async fn replace_trigger(
+    db: &SchemaManagerConnection<'_>,
+    backend: DatabaseBackend,
+    body: &str,
+) -> Result<(), DbErr> {
+    match backend {
+        DatabaseBackend::Postgres => {
+            // The trigger `transitions_roll_up` calls this function: replacing it is enough.
+            db.execute_unprepared(&format!(
+                "CREATE OR REPLACE FUNCTION roll_up_transition() RETURNS trigger AS $$ \
+                 BEGIN {body}; RETURN NULL; END; $$ LANGUAGE plpgsql"
+            ))
+            .await?;
+        }
+        _ => {
+            db.execute_unprepared("DROP TRIGGER transitions_roll_up")
+                .await?;
+            db.execute_unprepared(&format!(
+                "CREATE TRIGGER transitions_roll_up AFTER INSERT ON transitions \
+                 BEGIN {body}; END"
+            ))
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -140,27 +168,7 @@ impl MigrationTrait for Migration {
             facts(backend, "t")
         ))
         .await?;
-        let body = trigger_body(backend);
-        match backend {
-            DatabaseBackend::Postgres => {
-                // The trigger `transitions_roll_up` calls this function: replacing it is enough.
-                db.execute_unprepared(&format!(
-                    "CREATE OR REPLACE FUNCTION roll_up_transition() RETURNS trigger AS $$ \
-                     BEGIN {body}; RETURN NULL; END; $$ LANGUAGE plpgsql"
-                ))
-                .await?;
-            }
-            _ => {
-                db.execute_unprepared("DROP TRIGGER transitions_roll_up")
-                    .await?;
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER transitions_roll_up AFTER INSERT ON transitions \
-                     BEGIN {body}; END"
-                ))
-                .await?;
-            }
-        }
-        Ok(())
+        replace_trigger(db, backend, &trigger_body(backend)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

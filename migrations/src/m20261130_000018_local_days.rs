@@ -14,7 +14,7 @@ use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
 
 use super::m20261124_000006_analytics_rollups::bin_sql;
-use super::m20261130_000017_transition_facts::{REASON_CHARS, roll_up_facts};
+use super::m20261130_000017_transition_facts::{REASON_CHARS, replace_trigger, roll_up_facts};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -106,33 +106,6 @@ fn trigger_body(backend: DatabaseBackend) -> String {
     )];
     statements.extend(roll_up_facts());
     statements.join("; ")
-}
-
-async fn replace_trigger(
-    db: &SchemaManagerConnection<'_>,
-    backend: DatabaseBackend,
-    body: &str,
-) -> Result<(), DbErr> {
-    match backend {
-        DatabaseBackend::Postgres => {
-            // The trigger `transitions_roll_up` calls this function: replacing it is enough.
-            db.execute_unprepared(&format!(
-                "CREATE OR REPLACE FUNCTION roll_up_transition() RETURNS trigger AS $$ \
-                 BEGIN {body}; RETURN NULL; END; $$ LANGUAGE plpgsql"
-            ))
-            .await?;
-        }
-        _ => {
-            db.execute_unprepared("DROP TRIGGER transitions_roll_up")
-                .await?;
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER transitions_roll_up AFTER INSERT ON transitions \
-                 BEGIN {body}; END"
-            ))
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 #[async_trait::async_trait]
