@@ -206,15 +206,27 @@ pub fn BoardPage() -> impl IntoView {
     provide_context(drag);
     let reload = Callback::new(move |()| request_reload(refresh, drag));
     let own = crate::live::OwnChanges::new();
-    Effect::new(move |_| {
-        if let Some(Ok(moved)) = drag.action.value().get() {
-            own.record(moved.id, moved.version);
-            drag.awaiting_reason.set(None);
-            reload.run(());
-        }
-    });
     // Someone else changed a deal: only its card and the columns' totals change.
     let updates = LiveUpdates::new();
+    // This page changed a deal: the same patch in place, never a whole new board, which
+    // would take the focus and any open form from under the user's hands.
+    let changed = Callback::new(move |deal: DealView| {
+        own.record(deal.id, deal.version);
+        let live = LiveDeal {
+            event_id: 0,
+            deal_id: deal.id,
+            pipeline_id: deal.pipeline_id,
+            stage_id: deal.stage_id,
+            version: deal.version,
+        };
+        fetch_update(live, filter, updates, 0);
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(moved)) = drag.action.value().get() {
+            drag.awaiting_reason.set(None);
+            changed.run(moved);
+        }
+    });
     crate::live::follow_deal_changes(
         Callback::new(move |live: LiveDeal| fetch_update(live, filter, updates, 0)),
         reload,
@@ -248,7 +260,7 @@ pub fn BoardPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Err(err) => view! { <p class="form-error" role="alert">{error_message(i18n, &err)}</p> }.into_any(),
-                            Ok(board) => view! { <Board board filter=filter.get_untracked() selected reload updates /> }.into_any(),
+                            Ok(board) => view! { <Board board filter=filter.get_untracked() selected changed updates /> }.into_any(),
                         })
                 }}
             </Transition>
@@ -522,7 +534,7 @@ fn Board(
     board: BoardView,
     filter: BoardFilter,
     selected: RwSignal<Option<StageId>>,
-    reload: Callback<()>,
+    changed: Callback<DealView>,
     updates: LiveUpdates,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -646,7 +658,7 @@ fn Board(
                 .map(|(column, state)| {
                     let id = column.stage.id;
                     view! {
-                        <Column stage=column.stage state pipeline filter=filter.clone() now reload active=Signal::derive(move || current.get() == Some(id)) />
+                        <Column stage=column.stage state pipeline filter=filter.clone() now changed active=Signal::derive(move || current.get() == Some(id)) />
                     }
                 })
                 .collect_view()}
@@ -953,7 +965,7 @@ fn Column(
     pipeline: StoredValue<PipelineView>,
     filter: BoardFilter,
     now: chrono::DateTime<chrono::Utc>,
-    reload: Callback<()>,
+    changed: Callback<DealView>,
     active: Signal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -1026,7 +1038,7 @@ fn Column(
                     {t!(i18n, board.new_deal)}
                 </button>
                 <Show when=move || creating.get()>
-                    <NewDealForm pipeline_id=pipeline.with_value(|p| p.id) done=Callback::new(move |()| { creating.set(false); reload.run(()) }) cancel=Callback::new(move |()| creating.set(false)) />
+                    <NewDealForm pipeline_id=pipeline.with_value(|p| p.id) done=Callback::new(move |deal| { creating.set(false); changed.run(deal) }) cancel=Callback::new(move |()| creating.set(false)) />
                 </Show>
             })}
             <ul class="cards">
@@ -1035,7 +1047,7 @@ fn Column(
                     key=|deal| (deal.id, deal.version)
                     let:deal
                 >
-                    <Card deal stage=stage.clone() pipeline now reload />
+                    <Card deal stage=stage.clone() pipeline now changed />
                 </For>
             </ul>
             <Show when=move || shown.get() < state.count.get()>
@@ -1068,7 +1080,7 @@ fn Card(
     stage: shared::pipeline::StageView,
     pipeline: StoredValue<PipelineView>,
     now: chrono::DateTime<chrono::Utc>,
-    reload: Callback<()>,
+    changed: Callback<DealView>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     // A card that arrived live entered its stage after the board was read.
@@ -1144,7 +1156,7 @@ fn Card(
                 {t!(i18n, board.move_to)}
             </button>
             <Show when=move || moving.get()>
-                <MoveForm deal=deal.clone() pipeline done=Callback::new(move |()| { moving.set(false); reload.run(()) }) />
+                <MoveForm deal=deal.clone() pipeline done=Callback::new(move |deal| { moving.set(false); changed.run(deal) }) />
             </Show>
         </li>
     }
@@ -1154,7 +1166,7 @@ fn Card(
 fn MoveForm(
     deal: DealView,
     pipeline: StoredValue<PipelineView>,
-    done: Callback<()>,
+    done: Callback<DealView>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let targets: Vec<_> = pipeline.with_value(|p| {
@@ -1177,8 +1189,8 @@ fn MoveForm(
     let action = ServerAction::<MoveDealRequest>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            done.run(());
+        if let Some(Ok(moved)) = action.value().get() {
+            done.run(moved);
         }
     });
     let (id, version) = (deal.id, deal.version);
@@ -1216,7 +1228,11 @@ fn MoveForm(
 }
 
 #[component]
-fn NewDealForm(pipeline_id: PipelineId, done: Callback<()>, cancel: Callback<()>) -> impl IntoView {
+fn NewDealForm(
+    pipeline_id: PipelineId,
+    done: Callback<DealView>,
+    cancel: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let title = RwSignal::new(String::new());
     let client = RwSignal::new(String::new());
@@ -1230,8 +1246,8 @@ fn NewDealForm(pipeline_id: PipelineId, done: Callback<()>, cancel: Callback<()>
             .or_else(|| action.value().get().and_then(Result::err))
     });
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            done.run(());
+        if let Some(Ok(created)) = action.value().get() {
+            done.run(created);
         }
     });
     view! {
