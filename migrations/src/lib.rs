@@ -20,6 +20,7 @@ mod m20261130_000015_events_and_jobs;
 mod m20261130_000016_create_sign_in_successes;
 mod m20261130_000017_transition_facts;
 mod m20261130_000018_local_days;
+mod m20261130_000019_owner_rollups;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_create_sign_in_successes::Migration),
             Box::new(m20261130_000017_transition_facts::Migration),
             Box::new(m20261130_000018_local_days::Migration),
+            Box::new(m20261130_000019_owner_rollups::Migration),
         ]
     }
 }

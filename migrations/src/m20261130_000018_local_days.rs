@@ -99,11 +99,16 @@ fn facts(backend: DatabaseBackend, t: &str) -> String {
     )
 }
 
-fn trigger_body(backend: DatabaseBackend) -> String {
-    let mut statements = vec![format!(
+/// The trigger's first statement: the facts row of the ledger row `NEW`.
+pub(crate) fn facts_trigger_insert(backend: DatabaseBackend) -> String {
+    format!(
         "INSERT INTO transition_facts ({COLUMNS}) SELECT {}",
         facts(backend, "NEW")
-    )];
+    )
+}
+
+fn trigger_body(backend: DatabaseBackend) -> String {
+    let mut statements = vec![facts_trigger_insert(backend)];
     statements.extend(roll_up_facts());
     statements.join("; ")
 }

@@ -398,7 +398,8 @@ async fn seed(
             "SELECT setval(pg_get_serial_sequence('deals', 'id'), (SELECT MAX(id) FROM deals))",
             "SELECT setval(pg_get_serial_sequence('clients', 'id'), (SELECT MAX(id) FROM clients))",
             "VACUUM ANALYZE clients, deals, transitions, transition_facts, transition_days, \
-             visit_bins, cohort_days, return_reason_days",
+             visit_bins, cohort_days, return_reason_days, owner_transition_days, \
+             owner_visit_bins, owner_cohort_days, owner_return_reason_days",
         ] {
             db.execute_unprepared(statement).await?;
         }

@@ -357,6 +357,8 @@ pub(crate) struct Week {
     pub c: Conveyor,
     pub manager: UserView,
     pub scorer: UserView,
+    /// A (issued), B (back at the client manager), D (rejected): the manager's.
+    pub deals: [DealView; 3],
 }
 
 pub(crate) async fn week() -> Week {
@@ -397,7 +399,12 @@ pub(crate) async fn week() -> Week {
         ],
     )
     .await;
-    Week { c, manager, scorer }
+    Week {
+        c,
+        manager,
+        scorer,
+        deals,
+    }
 }
 
 fn week_now() -> chrono::DateTime<chrono::Utc> {
@@ -863,6 +870,155 @@ async fn both_ways_of_scoping_the_rollups_agree() {
             );
         }
     }
+}
+
+/// Every figure of a dashboard, with the scoped copies summed the way `by` says.
+async fn scoped_figures(
+    db: &shared::db::Db,
+    actor: &Actor,
+    filter: &AnalyticsFilter,
+    by: shared::analytics::service::ScopedBy,
+) -> (
+    AnalyticsView,
+    shared::analytics::TeamView,
+    shared::analytics::SlaView,
+    shared::analytics::TrendsView,
+) {
+    shared::analytics::service::SCOPED_BY
+        .scope(by, async move {
+            (
+                load_analytics(db, actor, filter, week_now()).await.unwrap(),
+                load_team(db, actor, filter, week_now()).await.unwrap(),
+                load_sla(db, actor, filter, week_now()).await.unwrap(),
+                load_trends(db, actor, filter, week_now()).await.unwrap(),
+            )
+        })
+        .await
+}
+
+/// A restricted user's dashboards, an employee's and the filter on the responsible start
+/// from the responsible's stored rows (`owner_*`), which follow a deal to its new
+/// responsible: before and after each change they agree with the copies summed from the
+/// facts, and the old responsible keeps nothing of the deal.
+#[tokio::test]
+async fn the_rollups_per_responsible_follow_a_change_of_responsible() {
+    use sea_orm::{ConnectionTrait, Statement};
+    use shared::analytics::service::ScopedBy;
+    use shared::deal::UpdateDeal;
+    use shared::deal::service::update_deal;
+    let w = week().await;
+    let db = &w.c.t.db;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let mut cases: Vec<(Actor, AnalyticsFilter)> = Vec::new();
+    for user in [&w.manager, &w.scorer] {
+        for role in [Role::Employee, Role::Restricted] {
+            let mut actor = w.c.t.actor(user).await;
+            actor.role = role;
+            cases.push((actor, week_filter(Granularity::Day)));
+        }
+        cases.push((
+            admin.clone(),
+            AnalyticsFilter {
+                employee: Some(user.id),
+                ..week_filter(Granularity::Week)
+            },
+        ));
+    }
+    let check = |when: &'static str| {
+        let cases = &cases;
+        async move {
+            for (actor, filter) in cases {
+                assert_eq!(
+                    scoped_figures(db, actor, filter, ScopedBy::Smaller).await,
+                    scoped_figures(db, actor, filter, ScopedBy::Passing).await,
+                    "{when}: {actor:?} {filter:?}"
+                );
+            }
+        }
+    };
+    let moves_held_by = |user: Option<&UserView>| {
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(moves), 0) AS BIGINT) AS n FROM owner_transition_days \
+             WHERE responsible_user_id = {}",
+            user.map_or(0, |u| u.id.0)
+        );
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    let reassign = |deal: DealView, to: Option<&UserView>| {
+        let (admin, to) = (&admin, to.map(|u| u.id));
+        async move {
+            update_deal(
+                db,
+                &(),
+                admin,
+                UpdateDeal {
+                    deal_id: deal.id,
+                    version: deal.version,
+                    title: deal.title.clone(),
+                    client_name: deal.client.as_ref().map(|c| c.name.clone()),
+                    client_phone: deal.client.as_ref().and_then(|c| c.phone.clone()),
+                    client_email: deal.client.as_ref().and_then(|c| c.email.clone()),
+                    amount: deal.amount.clone(),
+                    responsible: to,
+                    custom: Vec::new(),
+                },
+                t0() + Duration::days(6),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let [_, b, d] = w.deals.clone();
+    // The week's moves: two creations and four moves of A and B, D's creation and move.
+    check("as played").await;
+    assert_eq!(moves_held_by(Some(&w.manager)).await, 9);
+    assert_eq!(moves_held_by(Some(&w.scorer)).await, 0);
+
+    // B (created, two moves) goes to the scorer, D (created, one move) to nobody.
+    let b = reassign(b, Some(&w.scorer)).await;
+    reassign(d, None).await;
+    check("B the scorer's, D nobody's").await;
+    assert_eq!(moves_held_by(Some(&w.manager)).await, 4);
+    assert_eq!(moves_held_by(Some(&w.scorer)).await, 3);
+    assert_eq!(moves_held_by(None).await, 2);
+    let mut scorer = w.c.t.actor(&w.scorer).await;
+    scorer.role = Role::Restricted;
+    let own = load_analytics(db, &scorer, &week_filter(Granularity::Day), week_now())
+        .await
+        .unwrap();
+    let reasons: Vec<(&str, u64)> = own
+        .return_reasons
+        .iter()
+        .map(|r| (r.reason.as_str(), r.count))
+        .collect();
+    assert_eq!(
+        reasons,
+        [("no documents", 1)],
+        "B's return is the scorer's now"
+    );
+
+    // Back to the manager: the scorer keeps nothing of B.
+    reassign(b, Some(&w.manager)).await;
+    check("B the manager's again").await;
+    assert_eq!(moves_held_by(Some(&w.scorer)).await, 0);
+    assert_eq!(moves_held_by(Some(&w.manager)).await, 7);
+
+    // A change of the organisation's zone sums them again from the facts, the same.
+    use shared::analytics::service::set_organisation_zone;
+    set_organisation_zone(db, &admin, "Europe/Moscow")
+        .await
+        .unwrap();
+    set_organisation_zone(db, &admin, "UTC").await.unwrap();
+    check("summed again").await;
+    assert_eq!(moves_held_by(Some(&w.manager)).await, 7);
+    assert_eq!(moves_held_by(None).await, 2);
 }
 
 /// The digest counts the person's local day: in Moscow (UTC+3) a move at 22:30 UTC

@@ -7,7 +7,10 @@
 //! shape, and every figure then reads those: one query per figure either way, and one
 //! pass over the deals' facts per rollup instead of a pass over the ledger per figure.
 //! When most deals pass, it subtracts the facts of the few that do not from the stored
-//! rollup instead, so the work follows the smaller side.
+//! rollup instead, so the work follows the smaller side. When the conditions come down to
+//! one responsible's deals (a restricted user, the filter on the responsible, an employee's
+//! own deals), the copies start from that person's stored rows (`owner_*`, the same sums
+//! per deal responsible): only an employee's department's other deals are read as facts.
 //!
 //! The temporary tables live in the dashboard's transaction, which is rolled back at the
 //! end: they never outlive one request or reach another connection.
@@ -17,7 +20,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, TransactionTrait};
 
 use super::scope::Scope;
 use super::zone::organisation_zone;
-use crate::access::Actor;
+use crate::access::{Actor, VisibleDeals};
 use crate::analytics::AnalyticsFilter;
 use crate::error::AppError;
 use crate::pipeline::PipelineView;
@@ -60,6 +63,17 @@ impl Rollup {
             Rollup::VisitBins => "scoped_visit_bins",
             Rollup::CohortDays => "scoped_cohort_days",
             Rollup::ReturnReasonDays => "scoped_return_reason_days",
+        }
+    }
+
+    /// The same sums per deal responsible (`responsible_user_id`, 0: none), kept by the
+    /// same trigger and moved along when a deal's responsible changes.
+    pub(super) fn owner_table(self) -> &'static str {
+        match self {
+            Rollup::TransitionDays => "owner_transition_days",
+            Rollup::VisitBins => "owner_visit_bins",
+            Rollup::CohortDays => "owner_cohort_days",
+            Rollup::ReturnReasonDays => "owner_return_reason_days",
         }
     }
 
@@ -143,30 +157,47 @@ impl Rollup {
         }
     }
 
-    /// `INSERT INTO` the stored rollup the sums of every facts row, as the trigger adds
-    /// them one by one.
-    pub(super) fn sum_all_facts(self) -> String {
+    /// The statements that sum the stored rollup and its per-responsible twin again from
+    /// every facts row, as the trigger adds them one by one.
+    pub(super) fn sum_all_facts(self) -> [String; 4] {
         let key = self.key().join(", ");
+        let rest = self.key()[1..].join(", ");
+        let facts_rest: Vec<String> = self.key()[1..].iter().map(|k| format!("r.{k}")).collect();
+        let facts_rest = facts_rest.join(", ");
         let (columns, sums): (Vec<&str>, Vec<String>) = self
             .sums()
             .iter()
             .map(|(column, one)| (*column, format!("SUM({one})")))
             .unzip();
-        format!(
-            "INSERT INTO {table} ({key}, {columns}) SELECT {key}, {sums} \
-             FROM transition_facts r WHERE {counts} GROUP BY {key}",
-            table = self.table(),
-            columns = columns.join(", "),
-            sums = sums.join(", "),
-            counts = self.counts()
-        )
+        let (columns, sums) = (columns.join(", "), sums.join(", "));
+        let counts = self.counts();
+        [
+            format!("DELETE FROM {}", self.table()),
+            format!(
+                "INSERT INTO {table} ({key}, {columns}) SELECT {key}, {sums} \
+                 FROM transition_facts r WHERE {counts} GROUP BY {key}",
+                table = self.table(),
+            ),
+            format!("DELETE FROM {}", self.owner_table()),
+            format!(
+                "INSERT INTO {table} (pipeline_id, responsible_user_id, {rest}, {columns}) \
+                 SELECT r.pipeline_id, COALESCE(d.responsible_user_id, 0), {facts_rest}, \
+                 {sums} FROM transition_facts r JOIN deals d ON d.id = r.deal_id \
+                 WHERE {counts} GROUP BY r.pipeline_id, COALESCE(d.responsible_user_id, 0), \
+                 {facts_rest}",
+                table = self.owner_table(),
+            ),
+        ]
     }
 }
 
 /// How the scoped copies are summed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScopedBy {
-    /// Over the deals let through, or by subtraction when more deals pass than not.
+    /// From one person's rollups when the conditions come down to the deals of one
+    /// responsible (plus, for an employee, the other deals at their department's stages);
+    /// otherwise over the deals let through, or by subtraction when more deals pass than
+    /// not.
     Smaller,
     /// Always over the deals let through.
     Passing,
@@ -177,6 +208,12 @@ pub enum ScopedBy {
 tokio::task_local! {
     /// Overrides `ScopedBy::Smaller` within a task: tests compare the two ways.
     pub static SCOPED_BY: ScopedBy;
+}
+
+/// The deals of one responsible, and the other deals at some stages.
+struct Owned {
+    responsible: i32,
+    also_at_stages: Vec<i32>,
 }
 
 /// Deals the dashboard's conditions let through, and all deals.
@@ -224,6 +261,16 @@ impl Scope<'_> {
         if !self.narrows_deals() && !self.own_days {
             return Ok(());
         }
+        let by = SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Smaller);
+        if let Some(owned) = self.owned().filter(|_| by == ScopedBy::Smaller) {
+            for rollup in rollups {
+                db.execute_unprepared(&rollup.create_scoped()).await?;
+                db.execute_raw(self.rollup_of_owner(*rollup, &owned).statement())
+                    .await?;
+            }
+            self.scoped = true;
+            return Ok(());
+        }
         let mut sql = self.sql();
         sql.push("SELECT SUM(CASE WHEN ");
         self.deal_condition(&mut sql);
@@ -241,7 +288,7 @@ impl Scope<'_> {
         // The stored rollups count the organisation's days: another person's days are
         // summed from the facts.
         let subtract = !self.own_days
-            && match SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Smaller) {
+            && match by {
                 ScopedBy::Smaller => passing > counts.total - passing,
                 ScopedBy::Passing => false,
                 ScopedBy::Subtracting => true,
@@ -257,6 +304,71 @@ impl Scope<'_> {
         }
         self.scoped = true;
         Ok(())
+    }
+
+    /// The one responsible whose deals the conditions let through, with the stages whose
+    /// other deals they let through too; none when the conditions say more than that, or
+    /// when the person's days are not the ones the rollups count.
+    fn owned(&self) -> Option<Owned> {
+        if self.own_days || self.amount_min.is_some() || self.amount_max.is_some() {
+            return None;
+        }
+        let employee = self.filter.employee.map(|user| user.0);
+        let only = |responsible: i32| Owned {
+            responsible,
+            also_at_stages: Vec::new(),
+        };
+        match self.actor.visible_deals(self.pipeline) {
+            VisibleDeals::All => employee.map(only),
+            VisibleDeals::Responsible { user_id } => employee
+                .is_none_or(|e| e == user_id.0)
+                .then(|| only(user_id.0)),
+            VisibleDeals::StagesOrResponsible { stage_ids, user_id } => match employee {
+                None => Some(Owned {
+                    responsible: user_id.0,
+                    also_at_stages: stage_ids.iter().map(|s| s.0).collect(),
+                }),
+                Some(e) if e == user_id.0 => Some(only(e)),
+                // Someone else's deals at the person's stages: a few deals' facts.
+                Some(_) => None,
+            },
+        }
+    }
+
+    /// The responsible's stored rows, plus the facts of the other deals at the stages.
+    fn rollup_of_owner(&self, rollup: Rollup, owned: &Owned) -> super::sql::Sql {
+        let mut sql = self.fill_scoped(rollup);
+        let key = rollup.key().join(", ");
+        let columns: Vec<&str> = rollup.sums().iter().map(|(column, _)| *column).collect();
+        let sums: Vec<String> = columns
+            .iter()
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect();
+        sql.push(&format!("{key}, {} FROM (SELECT ", sums.join(", ")));
+        self.key_of(&mut sql, rollup);
+        sql.push(&format!(", {}", columns.join(", ")));
+        self.period_of(&mut sql, rollup, rollup.owner_table());
+        sql.push(" AND r.responsible_user_id = ")
+            .bind(owned.responsible);
+        if !owned.also_at_stages.is_empty() {
+            let ones: Vec<String> = rollup
+                .sums()
+                .iter()
+                .map(|(column, one)| format!(", {one} AS {column}"))
+                .collect();
+            sql.push(" UNION ALL SELECT ");
+            self.key_of(&mut sql, rollup);
+            sql.push(&ones.concat());
+            self.facts_of(&mut sql, rollup, |sql| {
+                sql.in_list("d.stage_id", &owned.also_at_stages)
+                    .push(" AND COALESCE(d.responsible_user_id, 0) <> ")
+                    .bind(owned.responsible);
+            });
+        }
+        // Keys a reassignment took to zero are dropped, as the stored rollups have none.
+        let first = columns.first().copied().unwrap_or("moves");
+        sql.push(&format!(") parts GROUP BY {key} HAVING SUM({first}) <> 0"));
+        sql
     }
 
     /// `INSERT INTO` the scoped copy `SELECT `.
@@ -370,6 +482,26 @@ impl Scope<'_> {
     /// pipeline and the period, of the deals the conditions let through (`passing`) or
     /// leave out. The deals lead: their facts are clustered by deal.
     pub(super) fn facts_of_deals(&self, sql: &mut super::sql::Sql, rollup: Rollup, passing: bool) {
+        self.facts_of(sql, rollup, |sql| {
+            if passing {
+                self.deal_condition(sql);
+            } else {
+                // A condition that is unknown (an amount that is not set) lets the deal out.
+                sql.push("NOT COALESCE(");
+                self.deal_condition(sql);
+                sql.push(", FALSE)");
+            }
+        });
+    }
+
+    /// ` FROM deals d JOIN transition_facts r ... WHERE` the facts the rollup counts, in the
+    /// pipeline and the period, of the deals `deals` (a condition on `d`) selects.
+    fn facts_of(
+        &self,
+        sql: &mut super::sql::Sql,
+        rollup: Rollup,
+        deals: impl FnOnce(&mut super::sql::Sql),
+    ) {
         let join = match self.backend {
             // SQLite keeps the written join order with CROSS JOIN.
             sea_orm::DbBackend::Sqlite => " CROSS JOIN ",
@@ -378,14 +510,7 @@ impl Scope<'_> {
         sql.push(&format!(
             " FROM deals d{join}transition_facts r ON r.deal_id = d.id WHERE "
         ));
-        if passing {
-            self.deal_condition(sql);
-        } else {
-            // A condition that is unknown (an amount that is not set) lets the deal out.
-            sql.push("NOT COALESCE(");
-            self.deal_condition(sql);
-            sql.push(", FALSE)");
-        }
+        deals(sql);
         sql.push(" AND ");
         if self.own_days {
             // The period's instants in the person's zone.

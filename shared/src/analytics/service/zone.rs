@@ -219,9 +219,9 @@ pub async fn set_organisation_zone(
     )))
     .await?;
     for rollup in Rollup::ALL {
-        txn.execute_raw(run(format!("DELETE FROM {}", rollup.table())))
-            .await?;
-        txn.execute_raw(run(rollup.sum_all_facts())).await?;
+        for sql in rollup.sum_all_facts() {
+            txn.execute_raw(run(sql)).await?;
+        }
     }
     txn.commit().await?;
     Ok(zone.name().to_owned())
