@@ -153,12 +153,28 @@ impl OwnerRollup {
         )
     }
 
-    /// Adds the facts row of the ledger row `NEW` under its deal's responsible.
+    /// Adds the facts row of the ledger row `NEW` under its deal's responsible. One row:
+    /// a plain upsert, as the stored rollups' (grouping one row costs a sort per move).
     fn add_new_facts(&self) -> String {
-        self.add(
-            "SELECT f.*, COALESCE(d.responsible_user_id, 0) AS owner, 1 AS sign \
-             FROM transition_facts f JOIN deals d ON d.id = f.deal_id \
-             WHERE f.deal_id = NEW.deal_id AND f.id = NEW.id",
+        let key: Vec<String> = self.key.iter().map(|k| format!("f.{k}")).collect();
+        let ones: Vec<&str> = self.sums.iter().map(|(_, one)| *one).collect();
+        let add: Vec<String> = self
+            .sums
+            .iter()
+            .map(|(c, _)| format!("{c} = {table}.{c} + excluded.{c}", table = self.table))
+            .collect();
+        format!(
+            "INSERT INTO {table} ({columns}) SELECT f.pipeline_id, \
+             COALESCE((SELECT d.responsible_user_id FROM deals d WHERE d.id = NEW.deal_id), 0), \
+             {key}, {ones} FROM transition_facts f WHERE f.deal_id = NEW.deal_id \
+             AND f.id = NEW.id AND {counts} ON CONFLICT ({full_key}) DO UPDATE SET {add}",
+            table = self.table,
+            columns = self.columns(),
+            key = key.join(", "),
+            ones = ones.join(", "),
+            counts = self.counts,
+            full_key = self.full_key(),
+            add = add.join(", "),
         )
     }
 
@@ -263,6 +279,19 @@ mod tests {
         assert!(rekey.contains("SUM(f.sign * 1), SUM(f.sign * f.is_return)"));
         assert!(rekey.contains("ORDER BY f.pipeline_id, f.owner, f.day"));
         assert!(rekey.ends_with("breaches = owner_transition_days.breaches + excluded.breaches"));
+    }
+
+    #[test]
+    fn a_move_adds_its_one_row_without_grouping() {
+        let add = OWNER_ROLLUPS[1].add_new_facts();
+        assert!(add.starts_with(
+            "INSERT INTO owner_visit_bins (pipeline_id, responsible_user_id, day, \
+             from_stage_id, from_department_id, actor_user_id, bin, visits, seconds) \
+             SELECT f.pipeline_id, COALESCE((SELECT d.responsible_user_id FROM deals d \
+             WHERE d.id = NEW.deal_id), 0), f.day,"
+        ));
+        assert!(add.contains("f.bin, 1, f.seconds FROM transition_facts f"));
+        assert!(!add.contains("GROUP BY"));
     }
 
     #[test]
