@@ -815,16 +815,10 @@ async fn rollups_copies_and_duration_bins_give_the_same_answers() {
     }
 }
 
-/// A condition that lets some deals through: the copy summed over their facts and the one
-/// summed by subtracting the others from the stored rollup agree on every figure, for an
-/// employee, a restricted user, a responsible and amount filters, exact and binned.
-#[tokio::test]
-async fn both_ways_of_scoping_the_rollups_agree() {
-    use shared::analytics::service::{EXACT_VISITS_LIMIT, SCOPED_BY, ScopedBy};
-    let w = week().await;
-    let db = &w.c.t.db;
-    let admin = w.c.t.actor(&w.c.admin).await;
-    let mut cases: Vec<(Actor, AnalyticsFilter)> = Vec::new();
+/// The week's manager and scorer as employees and as restricted users, and each as the
+/// administrator's responsible filter.
+async fn people_cases(w: &Week, admin: &Actor) -> Vec<(Actor, AnalyticsFilter)> {
+    let mut cases = Vec::new();
     for user in [&w.manager, &w.scorer] {
         for role in [Role::Employee, Role::Restricted] {
             let mut actor = w.c.t.actor(user).await;
@@ -839,6 +833,19 @@ async fn both_ways_of_scoping_the_rollups_agree() {
             },
         ));
     }
+    cases
+}
+
+/// A condition that lets some deals through: the copy summed over their facts and the one
+/// summed by subtracting the others from the stored rollup agree on every figure, for an
+/// employee, a restricted user, a responsible and amount filters, exact and binned.
+#[tokio::test]
+async fn both_ways_of_scoping_the_rollups_agree() {
+    use shared::analytics::service::{EXACT_VISITS_LIMIT, SCOPED_BY, ScopedBy};
+    let w = week().await;
+    let db = &w.c.t.db;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let mut cases = people_cases(&w, &admin).await;
     cases.push((
         admin.clone(),
         AnalyticsFilter {
@@ -909,21 +916,7 @@ async fn the_rollups_per_responsible_follow_a_change_of_responsible() {
     let w = week().await;
     let db = &w.c.t.db;
     let admin = w.c.t.actor(&w.c.admin).await;
-    let mut cases: Vec<(Actor, AnalyticsFilter)> = Vec::new();
-    for user in [&w.manager, &w.scorer] {
-        for role in [Role::Employee, Role::Restricted] {
-            let mut actor = w.c.t.actor(user).await;
-            actor.role = role;
-            cases.push((actor, week_filter(Granularity::Day)));
-        }
-        cases.push((
-            admin.clone(),
-            AnalyticsFilter {
-                employee: Some(user.id),
-                ..week_filter(Granularity::Week)
-            },
-        ));
-    }
+    let cases = people_cases(&w, &admin).await;
     let check = |when: &'static str| {
         let cases = &cases;
         async move {

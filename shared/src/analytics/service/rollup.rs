@@ -210,6 +210,10 @@ tokio::task_local! {
     pub static SCOPED_BY: ScopedBy;
 }
 
+/// Facts rows to add to a copy: the sign they count with ("" or "-") and what appends
+/// their ` FROM ... WHERE ...`.
+type SignedFacts<'a> = (&'static str, &'a dyn Fn(&mut super::sql::Sql));
+
 /// The deals of one responsible, and the other deals at some stages.
 struct Owned {
     responsible: i32,
@@ -337,6 +341,35 @@ impl Scope<'_> {
 
     /// The responsible's stored rows, plus the facts of the other deals at the stages.
     fn rollup_of_owner(&self, rollup: Rollup, owned: &Owned) -> super::sql::Sql {
+        let others_at_stages = |sql: &mut super::sql::Sql| {
+            self.facts_of(sql, rollup, |sql| {
+                sql.in_list("d.stage_id", &owned.also_at_stages)
+                    .push(" AND COALESCE(d.responsible_user_id, 0) <> ")
+                    .bind(owned.responsible);
+            });
+        };
+        self.stored_with_facts(
+            rollup,
+            rollup.owner_table(),
+            |sql| {
+                sql.push(" AND r.responsible_user_id = ")
+                    .bind(owned.responsible);
+            },
+            (!owned.also_at_stages.is_empty()).then_some(("", &others_at_stages as _)),
+        )
+    }
+
+    /// `INSERT INTO` the scoped copy the rows of the stored `table` in the period (`narrow`
+    /// appends conditions on them) and the facts rows `facts` reads, each counted with
+    /// `sign` ("" or "-"), summed by key. Keys summed to zero are dropped: the stored
+    /// rollups have none, and the figures sum what is left.
+    fn stored_with_facts(
+        &self,
+        rollup: Rollup,
+        table: &str,
+        narrow: impl FnOnce(&mut super::sql::Sql),
+        facts: Option<SignedFacts<'_>>,
+    ) -> super::sql::Sql {
         let mut sql = self.fill_scoped(rollup);
         let key = rollup.key().join(", ");
         let columns: Vec<&str> = rollup.sums().iter().map(|(column, _)| *column).collect();
@@ -347,25 +380,19 @@ impl Scope<'_> {
         sql.push(&format!("{key}, {} FROM (SELECT ", sums.join(", ")));
         self.key_of(&mut sql, rollup);
         sql.push(&format!(", {}", columns.join(", ")));
-        self.period_of(&mut sql, rollup, rollup.owner_table());
-        sql.push(" AND r.responsible_user_id = ")
-            .bind(owned.responsible);
-        if !owned.also_at_stages.is_empty() {
-            let ones: Vec<String> = rollup
+        self.period_of(&mut sql, rollup, table);
+        narrow(&mut sql);
+        if let Some((sign, read_facts)) = facts {
+            let each: Vec<String> = rollup
                 .sums()
                 .iter()
-                .map(|(column, one)| format!(", {one} AS {column}"))
+                .map(|(column, one)| format!(", {sign}({one}) AS {column}"))
                 .collect();
             sql.push(" UNION ALL SELECT ");
             self.key_of(&mut sql, rollup);
-            sql.push(&ones.concat());
-            self.facts_of(&mut sql, rollup, |sql| {
-                sql.in_list("d.stage_id", &owned.also_at_stages)
-                    .push(" AND COALESCE(d.responsible_user_id, 0) <> ")
-                    .bind(owned.responsible);
-            });
+            sql.push(&each.concat());
+            read_facts(&mut sql);
         }
-        // Keys a reassignment took to zero are dropped, as the stored rollups have none.
         let first = columns.first().copied().unwrap_or("moves");
         sql.push(&format!(") parts GROUP BY {key} HAVING SUM({first}) <> 0"));
         sql
@@ -435,30 +462,8 @@ impl Scope<'_> {
 
     /// The stored rollup minus the facts of the deals the conditions leave out.
     fn rollup_minus_left_out(&self, rollup: Rollup) -> super::sql::Sql {
-        let mut sql = self.fill_scoped(rollup);
-        let key = rollup.key().join(", ");
-        let columns: Vec<&str> = rollup.sums().iter().map(|(column, _)| *column).collect();
-        let sums: Vec<String> = columns
-            .iter()
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect();
-        sql.push(&format!("{key}, {} FROM (SELECT ", sums.join(", ")));
-        self.key_of(&mut sql, rollup);
-        sql.push(&format!(", {}", columns.join(", ")));
-        self.period_of(&mut sql, rollup, rollup.table());
-        let minus: Vec<String> = rollup
-            .sums()
-            .iter()
-            .map(|(column, one)| format!(", -({one}) AS {column}"))
-            .collect();
-        sql.push(" UNION ALL SELECT ");
-        self.key_of(&mut sql, rollup);
-        sql.push(&minus.concat());
-        self.facts_of_deals(&mut sql, rollup, false);
-        // Keys whose every row was subtracted are dropped: the figures sum what is left.
-        let first = columns.first().copied().unwrap_or("moves");
-        sql.push(&format!(") parts GROUP BY {key} HAVING SUM({first}) <> 0"));
-        sql
+        let left_out = |sql: &mut super::sql::Sql| self.facts_of_deals(sql, rollup, false);
+        self.stored_with_facts(rollup, rollup.table(), |_| {}, Some(("-", &left_out)))
     }
 
     /// ` FROM {table} r WHERE` the pipeline and the rollup's period.
