@@ -189,17 +189,21 @@ async fn moves_outside_the_rules_are_refused() {
         move_deal(&c.t.db, &(), &admin, mv(&deal, c.stage("Risk"), ""), t0()).await,
         Err(AppError::validation(Field::Stage, Rule::MoveNotAllowed))
     );
-    set_allowed_moves(
-        &c.t.db,
-        &admin,
-        c.pipeline.id,
-        &[AllowedMove {
-            from: c.stage("Client manager"),
-            to: c.stage("Risk"),
-        }],
-    )
-    .await
-    .unwrap();
+    // The same pair twice (a form sent twice over, a client's bug) is stored once.
+    let to_risk = AllowedMove {
+        from: c.stage("Client manager"),
+        to: c.stage("Risk"),
+    };
+    set_allowed_moves(&c.t.db, &admin, c.pipeline.id, &[to_risk, to_risk])
+        .await
+        .unwrap();
+    assert_eq!(
+        load_pipeline(&c.t.db, c.pipeline.id)
+            .await
+            .unwrap()
+            .allowed_moves,
+        [to_risk]
+    );
     assert_eq!(
         move_deal(
             &c.t.db,

@@ -312,7 +312,8 @@ pub async fn stage_deal_counts(
         .collect())
 }
 
-/// Replaces a pipeline's move matrix; an empty list restores the default rule.
+/// Replaces a pipeline's move matrix (a pair named twice counts once); an empty list
+/// restores the default rule.
 pub async fn set_allowed_moves(
     db: &impl TransactionTrait,
     actor: &Actor,
@@ -332,12 +333,16 @@ pub async fn set_allowed_moves(
         .filter(allowed_moves::Column::PipelineId.eq(id.0))
         .exec(&txn)
         .await?;
-    let rows: Vec<_> = moves
-        .iter()
-        .map(|m| allowed_moves::ActiveModel {
+    // The matrix is a set: a pair named twice is stored once (it was a 500, the second
+    // insert breaking the key).
+    let unique: std::collections::BTreeSet<(i32, i32)> =
+        moves.iter().map(|m| (m.from.0, m.to.0)).collect();
+    let rows: Vec<_> = unique
+        .into_iter()
+        .map(|(from, to)| allowed_moves::ActiveModel {
             pipeline_id: Set(id.0),
-            from_stage_id: Set(m.from.0),
-            to_stage_id: Set(m.to.0),
+            from_stage_id: Set(from),
+            to_stage_id: Set(to),
         })
         .collect();
     if !rows.is_empty() {
