@@ -63,6 +63,22 @@ pub enum OutboundError {
     Network(String),
 }
 
+impl OutboundError {
+    /// Whether the same call could succeed later: a timeout, a network error, a server
+    /// error or "too many requests". A refusal or a client error would only repeat.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            OutboundError::Timeout | OutboundError::Network(_) => true,
+            OutboundError::Http(status) => {
+                status.is_server_error()
+                    || *status == StatusCode::REQUEST_TIMEOUT
+                    || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A successful (2xx) answer.
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -235,6 +251,27 @@ fn failure(error: reqwest::Error) -> OutboundError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_failures_that_could_pass_are_transient() {
+        for transient in [
+            OutboundError::Timeout,
+            OutboundError::Network("reset".into()),
+            OutboundError::Http(StatusCode::BAD_GATEWAY),
+            OutboundError::Http(StatusCode::TOO_MANY_REQUESTS),
+        ] {
+            assert!(transient.is_transient(), "{transient:?}");
+        }
+        for permanent in [
+            OutboundError::RefusedAddress,
+            OutboundError::RefusedScheme,
+            OutboundError::Http(StatusCode::NOT_FOUND),
+            OutboundError::Redirect(StatusCode::FOUND),
+            OutboundError::TooLarge(1),
+        ] {
+            assert!(!permanent.is_transient(), "{permanent:?}");
+        }
+    }
 
     fn client(allowed: &[&str]) -> Outbound {
         Outbound::new(AllowedHosts::new(allowed)).unwrap()

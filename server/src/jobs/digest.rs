@@ -186,7 +186,10 @@ impl Digests {
                 .send(message.clone())
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure {
+                    transient: !e.is_permanent(),
+                    error: e.to_string(),
+                })
         })
         .await
     }
@@ -203,7 +206,10 @@ impl Digests {
                 .post_json(url, &payload)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(|e| Failure {
+                    transient: e.is_transient(),
+                    error: e.to_string(),
+                })
         })
         .await
     }
@@ -229,23 +235,34 @@ fn log_outcome(digest: &DueDigest, channel: Channel, outcome: &Result<(), String
     }
 }
 
-/// Tries `send` up to `retry.attempts` times; answers the last outcome and the tries made.
+/// A delivery that failed, and whether trying again could help.
+struct Failure {
+    error: String,
+    transient: bool,
+}
+
+/// Tries `send` up to `retry.attempts` times while it fails in a way that could pass
+/// (a refused address or a 4xx answer is not tried again); answers the last outcome and
+/// the tries made.
 async fn with_retries<F, Fut>(retry: Retry, mut send: F) -> (Result<(), String>, u32)
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
 {
     let mut pause = retry.first_pause;
-    let mut outcome = Err("not tried".to_owned());
-    for attempt in 1..=retry.attempts.max(1) {
-        outcome = send().await;
-        if outcome.is_ok() || attempt == retry.attempts.max(1) {
-            return (outcome, attempt);
+    let last = retry.attempts.max(1);
+    for attempt in 1..=last {
+        match send().await {
+            Ok(()) => return (Ok(()), attempt),
+            Err(failure) if !failure.transient || attempt == last => {
+                return (Err(failure.error), attempt);
+            }
+            Err(_) => {}
         }
         tokio::time::sleep(pause).await;
         pause = pause.saturating_mul(4);
     }
-    (outcome, retry.attempts)
+    (Err("not tried".to_owned()), 0)
 }
 
 /// The job that looks for due digests, once a minute.
@@ -293,16 +310,47 @@ mod tests {
             attempts: 3,
             first_pause: Duration::from_millis(1),
         };
+        let failing = |error: &str, transient| Failure {
+            error: error.to_owned(),
+            transient,
+        };
         let mut calls = 0;
         let (outcome, attempts) = with_retries(retry, || {
             calls += 1;
-            let ok = calls == 2;
-            async move { if ok { Ok(()) } else { Err("busy".to_owned()) } }
+            let outcome = if calls == 2 {
+                Ok(())
+            } else {
+                Err(failing("busy", true))
+            };
+            async move { outcome }
         })
         .await;
         assert_eq!((outcome, attempts), (Ok(()), 2));
         let (outcome, attempts) =
-            with_retries(retry, || async { Err::<(), _>("down".to_owned()) }).await;
+            with_retries(retry, || async { Err::<(), _>(failing("down", true)) }).await;
         assert_eq!((outcome, attempts), (Err("down".to_owned()), 3));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_not_tried_again() {
+        let retry = Retry {
+            attempts: 3,
+            first_pause: Duration::from_millis(1),
+        };
+        let mut calls = 0;
+        let (outcome, attempts) = with_retries(retry, || {
+            calls += 1;
+            async {
+                Err::<(), _>(Failure {
+                    error: "refused: private address".to_owned(),
+                    transient: false,
+                })
+            }
+        })
+        .await;
+        assert_eq!(
+            (outcome, attempts, calls),
+            (Err("refused: private address".to_owned()), 1, 1)
+        );
     }
 }

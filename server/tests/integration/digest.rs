@@ -410,4 +410,5 @@ async fn a_webhook_into_the_server_network_is_refused_and_logged() {
         (Channel::Messenger, false)
     );
     assert_eq!(delivery.error.as_deref(), Some("refused: private address"));
+    assert_eq!(delivery.attempts, 1, "a refusal is not tried again");
 }
