@@ -112,21 +112,35 @@ impl OwnerRollup {
         )
     }
 
-    /// `INSERT INTO` the rollup, adding to the rows already there, the sums of the rows
-    /// `f` that `facts` (a SELECT) gives: facts rows with the responsible they count under
-    /// (`owner`) and whether they add or take away (`sign`, 1 or -1).
-    fn add(&self, facts: &str) -> String {
+    /// The key after the pipeline and the responsible, read from the facts rows `f`.
+    fn facts_key(&self) -> String {
         let key: Vec<String> = self.key.iter().map(|k| format!("f.{k}")).collect();
-        let key = key.join(", ");
-        let sums: Vec<String> = self
-            .sums
-            .iter()
-            .map(|(_, one)| format!("SUM(f.sign * {one})"))
-            .collect();
+        key.join(", ")
+    }
+
+    /// The upsert's tail: a row whose key is there adds its sums to it.
+    fn on_conflict_add(&self) -> String {
         let add: Vec<String> = self
             .sums
             .iter()
             .map(|(c, _)| format!("{c} = {table}.{c} + excluded.{c}", table = self.table))
+            .collect();
+        format!(
+            "ON CONFLICT ({}) DO UPDATE SET {}",
+            self.full_key(),
+            add.join(", ")
+        )
+    }
+
+    /// `INSERT INTO` the rollup, adding to the rows already there, the sums of the rows
+    /// `f` that `facts` (a SELECT) gives: facts rows with the responsible they count under
+    /// (`owner`) and whether they add or take away (`sign`, 1 or -1).
+    fn add(&self, facts: &str) -> String {
+        let key = self.facts_key();
+        let sums: Vec<String> = self
+            .sums
+            .iter()
+            .map(|(_, one)| format!("SUM(f.sign * {one})"))
             .collect();
         // The outer SELECT with its WHERE keeps SQLite's parser from reading ON CONFLICT
         // as a join's ON. The rows come in key order, so that two changes of responsible
@@ -134,14 +148,12 @@ impl OwnerRollup {
         format!(
             "INSERT INTO {table} ({columns}) SELECT * FROM (SELECT f.pipeline_id, f.owner, \
              {key}, {sums} FROM ({facts}) f WHERE {counts} GROUP BY f.pipeline_id, f.owner, \
-             {key} ORDER BY f.pipeline_id, f.owner, {key}) sums WHERE 1 = 1 \
-             ON CONFLICT ({full_key}) DO UPDATE SET {add}",
+             {key} ORDER BY f.pipeline_id, f.owner, {key}) sums WHERE 1 = 1 {upsert}",
             table = self.table,
             columns = self.columns(),
             sums = sums.join(", "),
             counts = self.counts,
-            full_key = self.full_key(),
-            add = add.join(", "),
+            upsert = self.on_conflict_add(),
         )
     }
 
@@ -156,25 +168,18 @@ impl OwnerRollup {
     /// Adds the facts row of the ledger row `NEW` under its deal's responsible. One row:
     /// a plain upsert, as the stored rollups' (grouping one row costs a sort per move).
     fn add_new_facts(&self) -> String {
-        let key: Vec<String> = self.key.iter().map(|k| format!("f.{k}")).collect();
         let ones: Vec<&str> = self.sums.iter().map(|(_, one)| *one).collect();
-        let add: Vec<String> = self
-            .sums
-            .iter()
-            .map(|(c, _)| format!("{c} = {table}.{c} + excluded.{c}", table = self.table))
-            .collect();
         format!(
             "INSERT INTO {table} ({columns}) SELECT f.pipeline_id, \
              COALESCE((SELECT d.responsible_user_id FROM deals d WHERE d.id = NEW.deal_id), 0), \
              {key}, {ones} FROM transition_facts f WHERE f.deal_id = NEW.deal_id \
-             AND f.id = NEW.id AND {counts} ON CONFLICT ({full_key}) DO UPDATE SET {add}",
+             AND f.id = NEW.id AND {counts} {upsert}",
             table = self.table,
             columns = self.columns(),
-            key = key.join(", "),
+            key = self.facts_key(),
             ones = ones.join(", "),
             counts = self.counts,
-            full_key = self.full_key(),
-            add = add.join(", "),
+            upsert = self.on_conflict_add(),
         )
     }
 
