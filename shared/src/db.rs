@@ -26,6 +26,8 @@ const POSTGRES_CONNECTIONS: u32 = 20;
 pub struct Db {
     reader: DatabaseConnection,
     writer: DatabaseConnection,
+    /// The ledger's facts the dashboards sum in memory (loaded on first use).
+    facts: crate::analytics::service::FactsMemory,
 }
 
 /// Connects with the settings the project relies on: for SQLite, WAL journal, foreign
@@ -44,6 +46,7 @@ pub async fn connect_with_pool(url: &str, pool: Option<u32>) -> Result<Db, DbErr
         return Ok(Db {
             reader: pool.clone(),
             writer: pool,
+            facts: Default::default(),
         });
     }
     // The writer first: it creates the file and switches it to WAL before readers open it.
@@ -51,7 +54,11 @@ pub async fn connect_with_pool(url: &str, pool: Option<u32>) -> Result<Db, DbErr
         Database::connect(sqlite(options(url).max_connections(1).min_connections(1))).await?;
     let readers = pool.unwrap_or(SQLITE_READERS);
     let reader = Database::connect(sqlite(options(url).max_connections(readers))).await?;
-    Ok(Db { reader, writer })
+    Ok(Db {
+        reader,
+        writer,
+        facts: Default::default(),
+    })
 }
 
 fn options(url: &str) -> ConnectOptions {
@@ -85,6 +92,16 @@ impl Db {
     /// bulk loads take it directly.
     pub fn writer(&self) -> &DatabaseConnection {
         &self.writer
+    }
+
+    /// The readers (on PostgreSQL the one pool), for long reads outside a transaction.
+    pub fn readers(&self) -> &DatabaseConnection {
+        &self.reader
+    }
+
+    /// The ledger's facts held in memory for the dashboards.
+    pub fn facts(&self) -> &crate::analytics::service::FactsMemory {
+        &self.facts
     }
 
     /// Whether the database answers (a reader is asked, so a long write does not make

@@ -786,12 +786,16 @@ async fn rollups_copies_and_duration_bins_give_the_same_answers() {
             let by_subtraction = SCOPED_BY
                 .scope(ScopedBy::Subtracting, figures(every_deal.clone()))
                 .await;
+            let in_memory = SCOPED_BY
+                .scope(ScopedBy::Memory, figures(every_deal.clone()))
+                .await;
             let copy_in_bins = EXACT_VISITS_LIMIT
                 .scope(0, SCOPED_BY.scope(ScopedBy::Passing, figures(every_deal)))
                 .await;
             let from_bins = EXACT_VISITS_LIMIT.scope(0, figures(rolled)).await;
             assert_eq!(over_facts, from_rollups, "include_open: {include_open}");
             assert_eq!(by_subtraction, from_rollups, "include_open: {include_open}");
+            assert_eq!(in_memory, from_rollups, "include_open: {include_open}");
             assert_eq!(copy_in_bins, from_rollups, "include_open: {include_open}");
             assert_eq!(from_bins, from_rollups, "include_open: {include_open}");
         }
@@ -836,9 +840,10 @@ async fn people_cases(w: &Week, admin: &Actor) -> Vec<(Actor, AnalyticsFilter)> 
     cases
 }
 
-/// A condition that lets some deals through: the copy summed over their facts and the one
-/// summed by subtracting the others from the stored rollup agree on every figure, for an
-/// employee, a restricted user, a responsible and amount filters, exact and binned.
+/// A condition that lets some deals through: the copy summed over their facts, the one
+/// summed by subtracting the others from the stored rollup and the one summed in memory
+/// agree on every figure, for an employee, a restricted user, a responsible and amount
+/// filters, exact and binned.
 #[tokio::test]
 async fn both_ways_of_scoping_the_rollups_agree() {
     use shared::analytics::service::{EXACT_VISITS_LIMIT, SCOPED_BY, ScopedBy};
@@ -871,8 +876,13 @@ async fn both_ways_of_scoping_the_rollups_agree() {
         for exact in [0, u64::MAX] {
             let passing = figures(ScopedBy::Passing, exact).await;
             let subtracting = figures(ScopedBy::Subtracting, exact).await;
+            let in_memory = figures(ScopedBy::Memory, exact).await;
             assert_eq!(
                 passing, subtracting,
+                "{actor:?} {filter:?} exact up to {exact}"
+            );
+            assert_eq!(
+                passing, in_memory,
                 "{actor:?} {filter:?} exact up to {exact}"
             );
         }
@@ -921,9 +931,15 @@ async fn the_rollups_per_responsible_follow_a_change_of_responsible() {
         let cases = &cases;
         async move {
             for (actor, filter) in cases {
+                let passing = scoped_figures(db, actor, filter, ScopedBy::Passing).await;
                 assert_eq!(
                     scoped_figures(db, actor, filter, ScopedBy::Smaller).await,
-                    scoped_figures(db, actor, filter, ScopedBy::Passing).await,
+                    passing,
+                    "{when}: {actor:?} {filter:?}"
+                );
+                assert_eq!(
+                    scoped_figures(db, actor, filter, ScopedBy::Memory).await,
+                    passing,
                     "{when}: {actor:?} {filter:?}"
                 );
             }
@@ -1057,7 +1073,9 @@ async fn the_digest_counts_the_local_day_between_its_two_instants() {
 /// rewrites the stored days, and the moves after it are counted in the new zone.
 #[tokio::test]
 async fn dashboards_count_each_persons_local_days() {
-    use shared::analytics::service::{organisation_zone, set_organisation_zone};
+    use shared::analytics::service::{
+        SCOPED_BY, ScopedBy, organisation_zone, set_organisation_zone,
+    };
     use shared::user::service::set_time_zone;
     let c = Conveyor::new().await;
     let db = &c.t.db;
@@ -1088,6 +1106,12 @@ async fn dashboards_count_each_persons_local_days() {
         async move {
             set_time_zone(db, &admin, zone, now).await.unwrap();
             let trends = load_trends(db, &admin, &filter, now).await.unwrap();
+            // Summed in memory (the default) and in SQL from the facts, the same.
+            let in_sql = SCOPED_BY
+                .scope(ScopedBy::Passing, load_trends(db, &admin, &filter, now))
+                .await
+                .unwrap();
+            assert_eq!(trends, in_sql, "{zone}");
             // The other dashboards read the same days without an error.
             load_analytics(db, &admin, &filter, now).await.unwrap();
             load_team(db, &admin, &filter, now).await.unwrap();

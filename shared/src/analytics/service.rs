@@ -10,7 +10,8 @@
 //! - `scope`: the filter resolved once (pipeline, period, deal conditions) and the SQL of
 //!   its two sources, rollups and ledger.
 //! - `rollup`: the four daily rollups, and their copies for the deals a condition lets
-//!   through (from `transition_facts`).
+//!   through (summed in `memory` from the facts the server holds, or in SQL from
+//!   `transition_facts`).
 //! - `funnel`, `durations`, `returns`, `moves`: the figures several dashboards share.
 //! - `flow`, `team`, `sla`, `trends`: one dashboard each; `summary`: the digest's figures.
 //! - `zone`: whose days: the organisation's (the stored rollups) or the person's.
@@ -18,6 +19,7 @@
 mod durations;
 mod flow;
 mod funnel;
+mod memory;
 mod moves;
 mod returns;
 mod rollup;
@@ -30,6 +32,7 @@ mod trends;
 mod zone;
 
 pub use flow::load_analytics;
+pub use memory::FactsMemory;
 pub use rollup::{SCOPED_BY, ScopedBy};
 pub use scope::{EXACT_VISITS, EXACT_VISITS_LIMIT};
 pub use sla::load_sla;

@@ -1,7 +1,6 @@
 //! The flow dashboard: funnel, time in stage, returns.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use super::durations::{Grouping, durations};
 use super::funnel::funnel;
@@ -15,7 +14,7 @@ use crate::error::AppError;
 
 /// Every figure of the analytics page for one filter, over what the actor may see.
 pub async fn load_analytics(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &crate::db::Db,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

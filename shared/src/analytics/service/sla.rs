@@ -1,7 +1,6 @@
 //! The SLA dashboard.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use super::moves::{breached_deals, load_now, move_groups};
 use super::rollup::{Rollup, open_dashboard};
@@ -17,7 +16,7 @@ use crate::pipeline::StageView;
 /// visit is in breach when it lasts longer than its stage's SLA; a closed visit counts on
 /// the day it ended.
 pub async fn load_sla(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &crate::db::Db,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use super::durations::{Grouping, durations};
 use super::moves::{load_now, move_groups};
@@ -20,7 +19,7 @@ use crate::user::UserId;
 /// People and departments: load now, throughput, processing time, returns and SLA
 /// breaches in the period.
 pub async fn load_team(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &crate::db::Db,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

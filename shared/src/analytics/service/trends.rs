@@ -1,7 +1,6 @@
 //! The trends dashboard.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 
 use super::durations::{Grouping, durations};
 use super::moves::move_groups;
@@ -15,7 +14,7 @@ use crate::pipeline::StageKind;
 
 /// Trends: each figure per day, week or month of the period.
 pub async fn load_trends(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &crate::db::Db,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

@@ -53,6 +53,20 @@ impl Offsets {
         Offsets(changes)
     }
 
+    /// The day (days since 1970-01-01) the clock shows at the instant `epoch` (seconds
+    /// since 1970-01-01 UTC): what `local_day_sql` computes, in Rust.
+    pub(super) fn local_day(&self, epoch: i64) -> i64 {
+        let offset = match self.0.as_slice() {
+            [] => 0,
+            [(_, first), rest @ ..] => rest
+                .iter()
+                .take_while(|(since, _)| epoch >= *since)
+                .last()
+                .map_or(*first, |(_, offset)| *offset),
+        };
+        (epoch + i64::from(offset)) / DAY_SECONDS
+    }
+
     /// The day (days since 1970-01-01) the clock shows at the instant `epoch` (an SQL
     /// expression in epoch seconds), as SQL with the offsets written in.
     pub(super) fn local_day_sql(&self, epoch: &str) -> String {
@@ -287,5 +301,11 @@ mod tests {
             Offsets(vec![(0, -18000)]).local_day_sql("x"),
             "((x) + -18000) / 86400"
         );
+        // The same in Rust: the offset in force at the instant.
+        assert_eq!(offsets.local_day(86_400 - 7200 - 1), 0);
+        assert_eq!(offsets.local_day(999), 0);
+        assert_eq!(offsets.local_day(-3600), 0);
+        assert_eq!(offsets.local_day(86_400 - 7200), 1);
+        assert_eq!(Offsets(Vec::new()).local_day(86_399), 0);
     }
 }
