@@ -1183,3 +1183,63 @@ async fn dashboards_count_each_persons_local_days() {
     assert_eq!(days_in("UTC").await, utc);
     assert_eq!(days_in("Europe/Moscow").await, moscow);
 }
+
+/// The facts the server holds in memory follow the ledger: a move made after they were
+/// loaded counts at the next dashboard, and on PostgreSQL a move whose ledger id was taken
+/// before another's but committed after it (ids are taken before commit) is read when it
+/// commits, not skipped. Every time, the copies summed in memory are those summed in SQL.
+#[tokio::test]
+async fn the_facts_in_memory_follow_the_ledger() {
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    use shared::analytics::service::ScopedBy;
+    let w = week().await;
+    let db = &w.c.t.db;
+    let admin = w.c.t.actor(&w.c.admin).await;
+    let every_deal = AnalyticsFilter {
+        amount_min: Some(0.into()),
+        ..week_filter(Granularity::Day)
+    };
+    let agreed = |when: &'static str| {
+        let (admin, every_deal) = (&admin, &every_deal);
+        async move {
+            let in_memory = scoped_figures(db, admin, every_deal, ScopedBy::Memory).await;
+            let in_sql = scoped_figures(db, admin, every_deal, ScopedBy::Passing).await;
+            assert_eq!(in_memory, in_sql, "{when}");
+            in_memory
+                .3
+                .points
+                .iter()
+                .map(|p| p.passed_on + p.returns)
+                .sum::<u64>()
+        }
+    };
+    let before = agreed("loaded").await;
+    let mut deals = w.deals.clone();
+    let (scoring, risk) = (w.c.stage("Scoring"), w.c.stage("Risk"));
+    play(&w.c, &mut deals, [(1, &admin, scoring, "", 40)]).await;
+    assert_eq!(agreed("a move after the load").await, before + 1);
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    // B's return to the client manager, written by a transaction that stays open while
+    // B's next move takes a later id and commits.
+    let late = db.begin().await.unwrap();
+    late.execute_unprepared(
+        "INSERT INTO transitions (deal_id, pipeline_id, from_stage_id, to_stage_id, \
+         from_stage_name, to_stage_name, from_department_id, to_department_id, \
+         actor_user_id, at, comment, is_return, seconds_in_from) \
+         SELECT deal_id, pipeline_id, to_stage_id, from_stage_id, to_stage_name, \
+         from_stage_name, to_department_id, from_department_id, actor_user_id, \
+         at + INTERVAL '1 hour', 'late', TRUE, 3600 FROM transitions \
+         WHERE id = (SELECT MAX(id) FROM transitions)",
+    )
+    .await
+    .unwrap();
+    play(&w.c, &mut deals, [(1, &admin, risk, "", 45)]).await;
+    assert_eq!(agreed("the later id committed").await, before + 2);
+    late.commit().await.unwrap();
+    assert_eq!(
+        agreed("the earlier id committed after it").await,
+        before + 3
+    );
+}
