@@ -115,6 +115,14 @@ pub async fn open_migrated(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Loads the ledger's facts the dashboards sum in memory, so that the first dashboard with
+/// a condition on the deal does not wait for it (a few seconds at a million moves).
+async fn load_analytics_facts(db: Db) {
+    if let Err(error) = db.facts().ensure_loaded(db.readers()).await {
+        tracing::warn!(%error, "analytics facts not loaded; the first dashboard will load them");
+    }
+}
+
 async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
     let db = open_migrated(&config).await?;
     let url = config
@@ -142,6 +150,7 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         files: crate::files::Files::from_config(&config)?,
     };
     tokio::spawn(sweep_expired_sessions(db.clone()));
+    tokio::spawn(load_analytics_facts(db.clone()));
     let postgres_url = Some(config.database_url()).filter(|url| !url.starts_with("sqlite:"));
     crate::events::start_dispatcher(db.clone(), state.events.clone(), postgres_url)
         .await

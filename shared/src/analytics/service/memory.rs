@@ -127,7 +127,7 @@ pub(super) struct Summed {
 impl FactsMemory {
     /// Loads every facts row once, from `readers` (outside any transaction: on SQLite the
     /// dashboard's transaction holds the one writer, which moves wait for).
-    pub(super) async fn ensure_loaded(&self, readers: &DatabaseConnection) -> Result<(), AppError> {
+    pub async fn ensure_loaded(&self, readers: &DatabaseConnection) -> Result<(), AppError> {
         if self.0.read().await.is_some() {
             return Ok(());
         }
