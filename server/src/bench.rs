@@ -109,10 +109,10 @@ pub struct SeedBenchArgs {
     /// can be moved once to the second stage with version `transitions_per_deal`.
     #[arg(long)]
     pub movable_out: Option<PathBuf>,
-    /// Sum the dashboards' copies for a condition on the deal in SQL rather than in the
-    /// server's memory (the way before; for comparison).
-    #[arg(long)]
-    pub scoped_in_sql: bool,
+    /// How the dashboards' copies for a condition on the deal are summed: `fastest` (as
+    /// the server does), `memory` (always in memory) or `sql` (in SQL, the way before).
+    #[arg(long, default_value = "fastest")]
+    pub scoped_by: String,
 }
 
 /// Loads the demo organisation when the database is empty, then the bench data, then
@@ -151,10 +151,11 @@ pub async fn run(db: &Db, args: SeedBenchArgs, now: DateTime<Utc>) -> anyhow::Re
     }
     if args.board_runs > 0 {
         time_board(db, &pipeline, args.board_runs, now).await?;
-        let scoped_by = if args.scoped_in_sql {
-            ScopedBy::Smaller
-        } else {
-            ScopedBy::Memory
+        let scoped_by = match args.scoped_by.as_str() {
+            "fastest" => ScopedBy::Fastest,
+            "memory" => ScopedBy::Memory,
+            "sql" => ScopedBy::Smaller,
+            other => bail!("--scoped-by {other}: fastest, memory or sql"),
         };
         SCOPED_BY
             .scope(

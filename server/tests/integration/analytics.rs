@@ -1215,14 +1215,23 @@ async fn the_facts_in_memory_follow_the_ledger() {
     };
     let before = agreed("loaded").await;
     let mut deals = w.deals.clone();
-    let (scoring, risk) = (w.c.stage("Scoring"), w.c.stage("Risk"));
+    let (cm, scoring) = (w.c.stage("Client manager"), w.c.stage("Scoring"));
     play(&w.c, &mut deals, [(1, &admin, scoring, "", 40)]).await;
     assert_eq!(agreed("a move after the load").await, before + 1);
+    // A reason with quotes and a backslash is written into the copy as it reads.
+    play(
+        &w.c,
+        &mut deals,
+        [(1, &admin, cm, r#"He said "no" \ it's late"#, 41)],
+    )
+    .await;
+    assert_eq!(agreed("a return with a quoted reason").await, before + 2);
     if db.get_database_backend() != DbBackend::Postgres {
         return;
     }
-    // B's return to the client manager, written by a transaction that stays open while
-    // B's next move takes a later id and commits.
+    // B's move back to scoring two days later (another day: the rollups' rows it adds to
+    // are not the next move's, which would wait for their lock), written by a transaction
+    // that stays open while B's next move takes a later id and commits.
     let late = db.begin().await.unwrap();
     late.execute_unprepared(
         "INSERT INTO transitions (deal_id, pipeline_id, from_stage_id, to_stage_id, \
@@ -1230,16 +1239,16 @@ async fn the_facts_in_memory_follow_the_ledger() {
          actor_user_id, at, comment, is_return, seconds_in_from) \
          SELECT deal_id, pipeline_id, to_stage_id, from_stage_id, to_stage_name, \
          from_stage_name, to_department_id, from_department_id, actor_user_id, \
-         at + INTERVAL '1 hour', 'late', TRUE, 3600 FROM transitions \
+         at + INTERVAL '2 days', '', FALSE, 3600 FROM transitions \
          WHERE id = (SELECT MAX(id) FROM transitions)",
     )
     .await
     .unwrap();
-    play(&w.c, &mut deals, [(1, &admin, risk, "", 45)]).await;
-    assert_eq!(agreed("the later id committed").await, before + 2);
+    play(&w.c, &mut deals, [(1, &admin, scoring, "", 45)]).await;
+    assert_eq!(agreed("the later id committed").await, before + 3);
     late.commit().await.unwrap();
     assert_eq!(
         agreed("the earlier id committed after it").await,
-        before + 3
+        before + 4
     );
 }

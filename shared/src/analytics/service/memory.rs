@@ -16,9 +16,11 @@
 //! organisation's zone, which rewrites the stored days, changes nothing here.
 
 use std::collections::{BTreeMap, HashMap};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxHashMap;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
 use tokio::sync::RwLock;
 
@@ -95,33 +97,159 @@ pub(super) struct Selection<'a> {
 
 /// Deal ids as a bit set.
 #[derive(Debug, Default)]
-pub(super) struct DealSet(Vec<u64>);
+pub(super) struct DealSet {
+    words: Vec<u64>,
+    len: usize,
+}
 
 impl DealSet {
     pub(super) fn insert(&mut self, id: i64) {
         let Ok(id) = usize::try_from(id) else { return };
         let word = id / 64;
-        if word >= self.0.len() {
-            self.0.resize(word + 1, 0);
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
         }
-        self.0[word] |= 1 << (id % 64);
+        let bit = 1 << (id % 64);
+        if self.words[word] & bit == 0 {
+            self.words[word] |= bit;
+            self.len += 1;
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
     }
 
     fn contains(&self, id: i32) -> bool {
         usize::try_from(id).is_ok_and(|id| {
-            self.0
+            self.words
                 .get(id / 64)
                 .is_some_and(|word| word & (1 << (id % 64)) != 0)
         })
     }
 }
 
-/// A rollup's rows summed in memory: key columns and sums, in the rollup's column order
-/// (`Rollup::key` then `Rollup::sums`); the reason of a return is apart (text).
-#[derive(Debug, Default, PartialEq, Eq)]
+/// The rollups summed in memory, keyed as `Rollup::key` with the sums of `Rollup::sums`;
+/// a return's reason is its index in `reasons`.
+#[derive(Debug, Default)]
 pub(super) struct Summed {
-    pub(super) rows: HashMap<Vec<i64>, Vec<i64>>,
-    pub(super) reasons: Vec<String>,
+    transition_days: FxHashMap<[i64; 9], [i64; 3]>,
+    visit_bins: FxHashMap<[i64; 6], [i64; 2]>,
+    cohort_days: FxHashMap<[i64; 3], [i64; 1]>,
+    return_reason_days: FxHashMap<[i64; 4], [i64; 1]>,
+    reasons: Vec<String>,
+}
+
+impl Summed {
+    /// The statements that write the rollup's rows into its scoped copy. SQLite takes
+    /// rows written in (`VALUES`, numbers and quoted reasons, a few thousand rows a
+    /// statement: one parse each); PostgreSQL parses long `VALUES` lists slowly (tens of
+    /// milliseconds per thousand rows) and takes each column as one bound array instead.
+    pub(super) fn insert_statements(&self, backend: DbBackend, rollup: Rollup) -> Vec<Statement> {
+        let reason = |index: i64| {
+            usize::try_from(index)
+                .ok()
+                .and_then(|i| self.reasons.get(i))
+                .map_or("", String::as_str)
+        };
+        let text_column = (rollup == Rollup::ReturnReasonDays).then_some(3);
+        match rollup {
+            Rollup::TransitionDays => {
+                rows_into(backend, rollup, &self.transition_days, text_column, reason)
+            }
+            Rollup::VisitBins => rows_into(backend, rollup, &self.visit_bins, text_column, reason),
+            Rollup::CohortDays => {
+                rows_into(backend, rollup, &self.cohort_days, text_column, reason)
+            }
+            Rollup::ReturnReasonDays => rows_into(
+                backend,
+                rollup,
+                &self.return_reason_days,
+                text_column,
+                reason,
+            ),
+        }
+    }
+}
+
+/// `INSERT INTO` the scoped copy the `rows` (key, then sums); the column `text_column`
+/// holds an index that `text` turns into the text stored.
+fn rows_into<'a, const K: usize, const S: usize>(
+    backend: DbBackend,
+    rollup: Rollup,
+    rows: &FxHashMap<[i64; K], [i64; S]>,
+    text_column: Option<usize>,
+    text: impl Fn(i64) -> &'a str,
+) -> Vec<Statement> {
+    use std::fmt::Write;
+    const ROWS: usize = 5_000;
+    let table = rollup.scoped_table();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    if backend == DbBackend::Postgres {
+        let mut columns = vec![String::from("{"); K + S];
+        for (key, sums) in rows {
+            for (j, value) in key.iter().chain(sums.iter()).enumerate() {
+                let column = &mut columns[j];
+                if column.len() > 1 {
+                    column.push(',');
+                }
+                if text_column == Some(j) {
+                    let quoted = text(*value).replace('\\', "\\\\").replace('"', "\\\"");
+                    let _ = write!(column, "\"{quoted}\"");
+                } else {
+                    let _ = write!(column, "{value}");
+                }
+            }
+        }
+        let arrays: Vec<String> = (1..=K + S)
+            .map(|j| {
+                let ty = if text_column == Some(j - 1) {
+                    "TEXT"
+                } else {
+                    "BIGINT"
+                };
+                format!("CAST(${j} AS {ty}[])")
+            })
+            .collect();
+        let values: Vec<sea_orm::Value> = columns
+            .into_iter()
+            .map(|mut column| {
+                column.push('}');
+                column.into()
+            })
+            .collect();
+        return vec![Statement::from_sql_and_values(
+            backend,
+            format!(
+                "INSERT INTO {table} SELECT * FROM unnest({})",
+                arrays.join(", ")
+            ),
+            values,
+        )];
+    }
+    let rows: Vec<(&[i64; K], &[i64; S])> = rows.iter().collect();
+    rows.chunks(ROWS)
+        .map(|chunk| {
+            let mut sql = format!("INSERT INTO {table} VALUES ");
+            for (i, (key, sums)) in chunk.iter().enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for (j, value) in key.iter().chain(sums.iter()).enumerate() {
+                    if j > 0 {
+                        sql.push_str(", ");
+                    }
+                    if text_column == Some(j) {
+                        let _ = write!(sql, "'{}'", text(*value).replace('\'', "''"));
+                    } else {
+                        let _ = write!(sql, "{value}");
+                    }
+                }
+                sql.push(')');
+            }
+            Statement::from_string(backend, sql)
+        })
+        .collect()
 }
 
 impl FactsMemory {
@@ -150,7 +278,8 @@ impl FactsMemory {
             .flatten()
             .unwrap_or_default();
         // A range of deals at a time (the facts are clustered by deal): the rows of one
-        // read are held at once.
+        // read are held at once. A move committed meanwhile into a range already read has
+        // an id below the highest read: the window of pending ids below catches it.
         for first in (0..=last_deal).step_by(LOAD_DEALS as usize) {
             let rows = readers
                 .query_all_raw(Statement::from_string(
@@ -196,16 +325,13 @@ impl FactsMemory {
         db: &impl ConnectionTrait,
         selection: &Selection<'_>,
         rollups: &[Rollup],
-    ) -> Result<Vec<(Rollup, Summed)>, AppError> {
+    ) -> Result<Summed, AppError> {
         let mut guard = self.0.write().await;
         let facts = guard.get_or_insert_with(Facts::default);
         facts.read_new(db).await?;
         let facts = guard.downgrade();
         let facts = facts.as_ref().ok_or(AppError::Internal)?;
-        Ok(rollups
-            .iter()
-            .map(|rollup| (*rollup, facts.sum(selection, *rollup)))
-            .collect())
+        Ok(facts.sum(selection, rollups))
     }
 }
 
@@ -293,17 +419,23 @@ impl Facts {
         Ok(())
     }
 
-    /// `rollup` summed over the facts `selection` lets through, keyed as `Rollup::key`
-    /// (the pipeline first; the previous entry's day only says whether it fell before the
-    /// period, as `Scope::key_of` writes it).
-    fn sum(&self, selection: &Selection<'_>, rollup: Rollup) -> Summed {
+    /// `rollups` summed over the facts `selection` lets through, in one pass, keyed as
+    /// `Rollup::key` (the pipeline first; the previous entry's day only says whether it
+    /// fell before the period, as `Scope::key_of` writes it).
+    fn sum(&self, selection: &Selection<'_>, rollups: &[Rollup]) -> Summed {
         let mut summed = Summed {
-            rows: HashMap::new(),
             reasons: self.reasons.clone(),
+            ..Summed::default()
         };
+        let wants = |rollup| rollups.contains(&rollup);
+        let (transitions, visits, cohorts, reasons) = (
+            wants(Rollup::TransitionDays),
+            wants(Rollup::VisitBins),
+            wants(Rollup::CohortDays),
+            wants(Rollup::ReturnReasonDays),
+        );
         let pipeline = i64::from(selection.pipeline_id);
         let in_period = |at: i64| at >= selection.start && at < selection.end;
-        let day = |at: i64| selection.offsets.local_day(at);
         for fact in &self.rows {
             if fact.pipeline_id != selection.pipeline_id
                 || selection
@@ -312,96 +444,64 @@ impl Facts {
             {
                 continue;
             }
-            let (key, sums): (Vec<i64>, [i64; 3]) = match rollup {
-                Rollup::TransitionDays if in_period(fact.at) => {
-                    let before = fact.prev_entry_at == NONE || fact.prev_entry_at < selection.start;
-                    (
-                        vec![
-                            pipeline,
-                            day(fact.at),
-                            fact.from_stage_id.into(),
-                            fact.to_stage_id.into(),
-                            fact.from_department_id.into(),
-                            fact.to_department_id.into(),
-                            fact.actor_user_id.into(),
-                            if before { -1 } else { selection.first_day },
-                            fact.worker_user_id.into(),
-                        ],
-                        [1, fact.is_return.into(), fact.breach.into()],
-                    )
-                }
-                Rollup::VisitBins if in_period(fact.at) && fact.seconds != NONE => (
-                    vec![
+            if cohorts && fact.prev_entry_at == NONE && in_period(fact.created_at) {
+                let day = selection.offsets.local_day(fact.created_at);
+                summed
+                    .cohort_days
+                    .entry([pipeline, day, fact.to_stage_id.into()])
+                    .or_default()[0] += 1;
+            }
+            if !in_period(fact.at) {
+                continue;
+            }
+            let day = selection.offsets.local_day(fact.at);
+            if transitions {
+                let before = fact.prev_entry_at == NONE || fact.prev_entry_at < selection.start;
+                let sums = summed
+                    .transition_days
+                    .entry([
                         pipeline,
-                        day(fact.at),
+                        day,
+                        fact.from_stage_id.into(),
+                        fact.to_stage_id.into(),
+                        fact.from_department_id.into(),
+                        fact.to_department_id.into(),
+                        fact.actor_user_id.into(),
+                        if before { -1 } else { selection.first_day },
+                        fact.worker_user_id.into(),
+                    ])
+                    .or_default();
+                sums[0] += 1;
+                sums[1] += i64::from(fact.is_return);
+                sums[2] += i64::from(fact.breach);
+            }
+            if visits && fact.seconds != NONE {
+                let sums = summed
+                    .visit_bins
+                    .entry([
+                        pipeline,
+                        day,
                         fact.from_stage_id.into(),
                         fact.from_department_id.into(),
                         fact.actor_user_id.into(),
                         fact.bin.into(),
-                    ],
-                    [1, fact.seconds, 0],
-                ),
-                Rollup::CohortDays if in_period(fact.created_at) && fact.prev_entry_at == NONE => (
-                    vec![pipeline, day(fact.created_at), fact.to_stage_id.into()],
-                    [1, 0, 0],
-                ),
-                Rollup::ReturnReasonDays if in_period(fact.at) && fact.reason != 0 => (
-                    vec![
+                    ])
+                    .or_default();
+                sums[0] += 1;
+                sums[1] += fact.seconds;
+            }
+            if reasons && fact.reason != 0 {
+                summed
+                    .return_reason_days
+                    .entry([
                         pipeline,
-                        day(fact.at),
+                        day,
                         fact.from_department_id.into(),
                         i64::from(fact.reason) - 1,
-                    ],
-                    [1, 0, 0],
-                ),
-                _ => continue,
-            };
-            let width = rollup.sums_len();
-            let entry = summed.rows.entry(key).or_insert_with(|| vec![0; width]);
-            for (total, add) in entry.iter_mut().zip(sums) {
-                *total += add;
+                    ])
+                    .or_default()[0] += 1;
             }
         }
         summed
     }
-}
-
-/// The statements that write `summed` into the rollup's scoped copy, a chunk of rows each
-/// (integers written in, reasons bound).
-pub(super) fn insert_statements(
-    backend: DbBackend,
-    rollup: Rollup,
-    summed: &Summed,
-) -> Vec<Statement> {
-    const ROWS: usize = 500;
-    let rows: Vec<(&Vec<i64>, &Vec<i64>)> = summed.rows.iter().collect();
-    rows.chunks(ROWS)
-        .map(|chunk| {
-            let mut sql = super::sql::Sql::new(backend);
-            sql.push(&format!("INSERT INTO {} VALUES ", rollup.scoped_table()));
-            for (i, (key, sums)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                for (j, value) in key.iter().enumerate() {
-                    if j > 0 {
-                        sql.push(", ");
-                    }
-                    if rollup == Rollup::ReturnReasonDays && j == 3 {
-                        let reason = usize::try_from(*value)
-                            .ok()
-                            .and_then(|i| summed.reasons.get(i))
-                            .cloned()
-                            .unwrap_or_default();
-                        sql.bind(reason);
-                    } else {
-                        sql.push(&value.to_string());
-                    }
-                }
-                for value in sums.iter() {
-                    sql.push(&format!(", {value}"));
-                }
-                sql.push(")");
-            }
-            sql.statement()
-        })
-        .collect()
 }

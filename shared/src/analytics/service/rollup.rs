@@ -18,7 +18,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, TransactionTrait};
 
-use super::memory::{DealSet, FactsMemory, Selection, insert_statements};
+use super::memory::{DealSet, FactsMemory, Selection};
 use super::scope::Scope;
 use super::zone::organisation_zone;
 use crate::access::{Actor, VisibleDeals};
@@ -77,11 +77,6 @@ impl Rollup {
             Rollup::CohortDays => "owner_cohort_days",
             Rollup::ReturnReasonDays => "owner_return_reason_days",
         }
-    }
-
-    /// How many sums a row has.
-    pub(super) fn sums_len(self) -> usize {
-        self.sums().len()
     }
 
     /// The day column the period applies to.
@@ -201,8 +196,11 @@ impl Rollup {
 /// How the scoped copies are summed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScopedBy {
-    /// In memory, from the facts the server holds (`memory`), the fastest way for every
-    /// condition.
+    /// The fastest way for the condition: one responsible's stored rows when the
+    /// conditions come down to one person's deals, the stored rollup minus the few deals
+    /// left out when nearly all pass, else in memory.
+    Fastest,
+    /// Always in memory, from the facts the server holds (`memory`).
     Memory,
     /// In SQL: from one person's rollups when the conditions come down to the deals of one
     /// responsible (plus, for an employee, the other deals at their department's stages);
@@ -216,7 +214,7 @@ pub enum ScopedBy {
 }
 
 tokio::task_local! {
-    /// Overrides `ScopedBy::Memory` within a task: tests and the benchmark compare the ways.
+    /// Overrides `ScopedBy::Fastest` within a task: tests and the benchmark compare the ways.
     pub static SCOPED_BY: ScopedBy;
 }
 
@@ -257,8 +255,8 @@ pub(super) async fn open_dashboard<'a>(
         zone,
         now,
     )?;
-    let by = SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Memory);
-    if by == ScopedBy::Memory {
+    let by = SCOPED_BY.try_with(|by| *by).unwrap_or(ScopedBy::Fastest);
+    if matches!(by, ScopedBy::Fastest | ScopedBy::Memory) {
         // Before the transaction: on SQLite it holds the one writer.
         db.facts().ensure_loaded(db.readers()).await?;
     }
@@ -282,18 +280,55 @@ impl Scope<'_> {
         if !self.narrows_deals() && !self.own_days {
             return Ok(());
         }
-        if by == ScopedBy::Memory {
-            return self.rollups_from_memory(db, memory, rollups).await;
-        }
-        if let Some(owned) = self.owned().filter(|_| by == ScopedBy::Smaller) {
-            for rollup in rollups {
-                db.execute_unprepared(&rollup.create_scoped()).await?;
-                db.execute_raw(self.rollup_of_owner(*rollup, &owned).statement())
-                    .await?;
+        let filled = match by {
+            ScopedBy::Fastest => {
+                // One responsible's deals: their rows are stored summed.
+                match self.owned().filter(|o| o.also_at_stages.is_empty()) {
+                    Some(owned) => {
+                        self.fill(db, rollups, |r| self.rollup_of_owner(r, &owned))
+                            .await
+                    }
+                    None => self.rollups_from_memory(db, memory, rollups, true).await,
+                }
             }
-            self.scoped = true;
-            return Ok(());
+            ScopedBy::Memory => self.rollups_from_memory(db, memory, rollups, false).await,
+            ScopedBy::Smaller => match self.owned() {
+                Some(owned) => {
+                    self.fill(db, rollups, |r| self.rollup_of_owner(r, &owned))
+                        .await
+                }
+                None => self.rollups_in_sql(db, by, rollups).await,
+            },
+            ScopedBy::Passing | ScopedBy::Subtracting => self.rollups_in_sql(db, by, rollups).await,
+        };
+        filled?;
+        self.scoped = true;
+        Ok(())
+    }
+
+    /// Creates the scoped copy of each of `rollups` and fills it with the statement `sql`
+    /// writes for it.
+    async fn fill(
+        &self,
+        db: &impl ConnectionTrait,
+        rollups: &[Rollup],
+        sql: impl Fn(Rollup) -> super::sql::Sql,
+    ) -> Result<(), AppError> {
+        for rollup in rollups {
+            db.execute_unprepared(&rollup.create_scoped()).await?;
+            db.execute_raw(sql(*rollup).statement()).await?;
         }
+        Ok(())
+    }
+
+    /// The copies summed in SQL over the facts of the deals let through, or as the stored
+    /// rollup minus the facts of those left out (`Smaller`: whichever side has fewer deals).
+    async fn rollups_in_sql(
+        &self,
+        db: &impl ConnectionTrait,
+        by: ScopedBy,
+        rollups: &[Rollup],
+    ) -> Result<(), AppError> {
         let mut sql = self.sql();
         sql.push("SELECT SUM(CASE WHEN ");
         self.deal_condition(&mut sql);
@@ -312,40 +347,34 @@ impl Scope<'_> {
         // summed from the facts.
         let subtract = !self.own_days
             && match by {
-                ScopedBy::Smaller | ScopedBy::Memory => passing > counts.total - passing,
-                ScopedBy::Passing => false,
                 ScopedBy::Subtracting => true,
+                ScopedBy::Passing => false,
+                _ => passing > counts.total - passing,
             };
-        for rollup in rollups {
-            db.execute_unprepared(&rollup.create_scoped()).await?;
-            let sql = if subtract {
-                self.rollup_minus_left_out(*rollup)
-            } else {
-                self.rollup_of_passing(*rollup)
-            };
-            db.execute_raw(sql.statement()).await?;
+        if subtract {
+            self.fill(db, rollups, |r| self.rollup_minus_left_out(r))
+                .await
+        } else {
+            self.fill(db, rollups, |r| self.rollup_of_passing(r)).await
         }
-        self.scoped = true;
-        Ok(())
     }
 
     /// The copies summed in memory over the facts of the deals the conditions let through
-    /// (read here, in the transaction, as a set of ids).
+    /// (read here, in the transaction, as one list of ids). With `fastest`, when nearly
+    /// every deal passes, the stored rollup minus the few left out is cheaper in SQL.
     async fn rollups_from_memory(
-        &mut self,
+        &self,
         db: &impl ConnectionTrait,
         memory: &FactsMemory,
         rollups: &[Rollup],
+        fastest: bool,
     ) -> Result<(), AppError> {
         let deals = if self.narrows_deals() {
-            let mut sql = self.sql();
-            sql.push("SELECT CAST(d.id AS BIGINT) FROM deals d WHERE d.pipeline_id = ")
-                .bind(self.pipeline.id.0)
-                .push(" AND ");
-            self.deal_condition(&mut sql);
-            let mut deals = DealSet::default();
-            for row in db.query_all_raw(sql.statement()).await? {
-                deals.insert(row.try_get_by_index::<i64>(0)?);
+            let (deals, total) = self.deals_let_through(db).await?;
+            if fastest && !self.own_days && deals.len() * 5 > total * 4 {
+                return self
+                    .fill(db, rollups, |r| self.rollup_minus_left_out(r))
+                    .await;
             }
             Some(deals)
         } else {
@@ -359,14 +388,50 @@ impl Scope<'_> {
             offsets: &self.days.offsets,
             deals: deals.as_ref(),
         };
-        for (rollup, summed) in memory.sum(db, &selection, rollups).await? {
+        let summed = memory.sum(db, &selection, rollups).await?;
+        for rollup in rollups {
             db.execute_unprepared(&rollup.create_scoped()).await?;
-            for statement in insert_statements(self.backend, rollup, &summed) {
-                db.execute_raw(statement).await?;
+            for statement in summed.insert_statements(self.backend, *rollup) {
+                match statement.values {
+                    // Nothing bound: run as written, not prepared and cached.
+                    None => db.execute_unprepared(&statement.sql).await?,
+                    Some(_) => db.execute_raw(statement).await?,
+                };
             }
         }
-        self.scoped = true;
         Ok(())
+    }
+
+    /// The pipeline's deals the conditions let through, and how many deals it has: one
+    /// row, the ids as text (one value to decode rather than a row per deal).
+    async fn deals_let_through(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<(DealSet, usize), AppError> {
+        let mut sql = self.sql();
+        sql.push(match self.backend {
+            sea_orm::DbBackend::Postgres => "SELECT string_agg(CASE WHEN ",
+            _ => "SELECT group_concat(CASE WHEN ",
+        });
+        self.deal_condition(&mut sql);
+        sql.push(match self.backend {
+            sea_orm::DbBackend::Postgres => " THEN CAST(d.id AS TEXT) END, ',')",
+            _ => " THEN d.id END)",
+        });
+        sql.push(", CAST(COUNT(*) AS BIGINT) FROM deals d WHERE d.pipeline_id = ")
+            .bind(self.pipeline.id.0);
+        let Some(row) = db.query_one_raw(sql.statement()).await? else {
+            return Ok((DealSet::default(), 0));
+        };
+        let ids = row
+            .try_get_by_index::<Option<String>>(0)?
+            .unwrap_or_default();
+        let total = usize::try_from(row.try_get_by_index::<i64>(1)?).unwrap_or_default();
+        let mut deals = DealSet::default();
+        for id in ids.split(',').filter(|id| !id.is_empty()) {
+            deals.insert(id.parse().map_err(|_| AppError::Internal)?);
+        }
+        Ok((deals, total))
     }
 
     /// The one responsible whose deals the conditions let through, with the stages whose
