@@ -42,7 +42,15 @@ pub async fn connect(url: &str) -> Result<Db, DbErr> {
 pub async fn connect_with_pool(url: &str, pool: Option<u32>) -> Result<Db, DbErr> {
     if !url.starts_with("sqlite:") {
         let size = pool.unwrap_or(POSTGRES_CONNECTIONS);
-        let pool = Database::connect(options(url).max_connections(size).to_owned()).await?;
+        let pool = Database::connect(
+            options(url)
+                .max_connections(size)
+                // A dashboard's temporary copies of the rollups (a few MB at a million
+                // moves) stay in memory rather than spill to files past the default 8 MB.
+                .map_sqlx_postgres_opts(|opts| opts.options([("temp_buffers", "32MB")]))
+                .to_owned(),
+        )
+        .await?;
         return Ok(Db {
             reader: pool.clone(),
             writer: pool,
@@ -83,6 +91,9 @@ fn sqlite(options: &mut ConnectOptions) -> ConnectOptions {
                 // A large sort (a dashboard's GROUP BY over a set of deals' facts) may use
                 // a second thread; small ones never do.
                 .pragma("threads", "2")
+                // A dashboard's temporary copies of the rollups live in memory, not in a
+                // temporary file.
+                .pragma("temp_store", "memory")
         })
         .to_owned()
 }
