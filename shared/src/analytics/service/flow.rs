@@ -38,6 +38,7 @@ pub async fn load_analytics(
             Rollup::VisitBins,
             Rollup::ReturnReasonDays,
         ],
+        false,
     )
     .await?;
     let db = &txn;

@@ -88,12 +88,15 @@ const COLUMNS: &str = "CAST(f.id AS BIGINT), CAST(f.deal_id AS BIGINT), \
     CAST(f.prev_entry_at AS BIGINT), CAST(f.created_at AS BIGINT)";
 
 /// What one dashboard's copies count: the pipeline, the period's instants and first day,
-/// the reader's clock, and the deals let through (`None`: all).
+/// whether visits keep their day, the reader's clock, and the deals let through (`None`:
+/// all).
 pub(super) struct Selection<'a> {
     pub(super) pipeline_id: i32,
     pub(super) start: i64,
     pub(super) end: i64,
     pub(super) first_day: i64,
+    /// Whether visits keep their day, or all count under `first_day`.
+    pub(super) visits_by_day: bool,
     pub(super) offsets: &'a Offsets,
     pub(super) deals: Option<&'a DealSet>,
 }
@@ -483,7 +486,11 @@ impl Facts {
                     .visit_bins
                     .entry([
                         pipeline,
-                        day,
+                        if selection.visits_by_day {
+                            day
+                        } else {
+                            selection.first_day
+                        },
                         fact.from_stage_id.into(),
                         fact.from_department_id.into(),
                         fact.actor_user_id.into(),

@@ -237,7 +237,9 @@ struct DealCounts {
 
 /// Opens a dashboard: one transaction, so that every figure reads one snapshot and the
 /// rollups' copies for the actor's deals live in it and go with its rollback, and the
-/// scope over it with the copies of `rollups` filled.
+/// scope over it with the copies of `rollups` filled. Without `visits_by_day` (the
+/// dashboard's figures split visits by stage, department or person, never by day) a copy
+/// summed in memory keeps the period's visits under its first day: a fraction of the rows.
 pub(super) async fn open_dashboard<'a>(
     db: &Db,
     actor: &'a Actor,
@@ -246,6 +248,7 @@ pub(super) async fn open_dashboard<'a>(
     zone: Zone,
     now: DateTime<Utc>,
     rollups: &[Rollup],
+    visits_by_day: bool,
 ) -> Result<(DatabaseTransaction, Scope<'a>), AppError> {
     let mut scope = Scope::new(
         db.get_database_backend(),
@@ -262,6 +265,7 @@ pub(super) async fn open_dashboard<'a>(
     }
     let txn = db.begin().await?;
     scope.own_days = !scope.days.agree_with(organisation_zone(&txn).await?);
+    scope.visits_by_day = visits_by_day;
     scope.scope_rollups(&txn, db.facts(), by, rollups).await?;
     Ok((txn, scope))
 }
@@ -385,6 +389,7 @@ impl Scope<'_> {
             start: self.start.timestamp(),
             end: self.end.timestamp(),
             first_day: self.days().0,
+            visits_by_day: self.visits_by_day,
             offsets: &self.days.offsets,
             deals: deals.as_ref(),
         };

@@ -121,6 +121,8 @@ pub(super) struct Scope<'a> {
     /// Whether the person's days are not the organisation's, which the stored rollups
     /// count: the copies are then summed from the facts' instants in the person's days.
     pub(super) own_days: bool,
+    /// Whether the figures split the visits by day (`rollup::open_dashboard`).
+    pub(super) visits_by_day: bool,
 }
 
 /// Up to this many visits in a period, percentiles are exact (a sort over the ledger's
@@ -171,6 +173,7 @@ impl<'a> Scope<'a> {
                 .unwrap_or(EXACT_VISITS),
             scoped: false,
             own_days: false,
+            visits_by_day: true,
         })
     }
 

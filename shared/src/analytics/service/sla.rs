@@ -35,6 +35,7 @@ pub async fn load_sla(
         zone,
         now,
         &[Rollup::TransitionDays],
+        true,
     )
     .await?;
     let db = &txn;

@@ -38,6 +38,7 @@ pub async fn load_team(
         zone,
         now,
         &[Rollup::TransitionDays, Rollup::VisitBins],
+        false,
     )
     .await?;
     let db = &txn;

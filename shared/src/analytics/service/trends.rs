@@ -33,6 +33,7 @@ pub async fn load_trends(
         zone,
         now,
         &[Rollup::TransitionDays, Rollup::VisitBins],
+        true,
     )
     .await?;
     let db = &txn;
