@@ -196,9 +196,10 @@ impl Rollup {
 /// How the scoped copies are summed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScopedBy {
-    /// The fastest way for the condition: one responsible's stored rows when the
+    /// The fastest way for the condition: in memory when the dashboard keeps its visits
+    /// under one day (`open_dashboard`); else one responsible's stored rows when the
     /// conditions come down to one person's deals, the stored rollup minus the few deals
-    /// left out when nearly all pass, else in memory.
+    /// left out when nearly all pass, or in memory.
     Fastest,
     /// Always in memory, from the facts the server holds (`memory`).
     Memory,
@@ -285,6 +286,10 @@ impl Scope<'_> {
             return Ok(());
         }
         let filled = match by {
+            // Visits under one day: few rows to write, whatever the condition.
+            ScopedBy::Fastest if !self.visits_by_day => {
+                self.rollups_from_memory(db, memory, rollups, false).await
+            }
             ScopedBy::Fastest => {
                 // One responsible's deals: their rows are stored summed.
                 match self.owned().filter(|o| o.also_at_stages.is_empty()) {
