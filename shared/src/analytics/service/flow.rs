@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::durations::{Grouping, durations};
 use super::funnel::funnel;
 use super::returns::{return_reasons, returns, returns_by_person};
-use super::rollup::{Rollup, open_dashboard};
+use super::rollup::{Copies, Rollup, open_dashboard};
 use super::scope::{Resolved, department_key, department_names, people_names, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::DurationSummary;
@@ -32,13 +32,15 @@ pub async fn load_analytics(
         &filter,
         zone,
         now,
-        &[
-            Rollup::TransitionDays,
-            Rollup::CohortDays,
-            Rollup::VisitBins,
-            Rollup::ReturnReasonDays,
-        ],
-        false,
+        Copies {
+            rollups: &[
+                Rollup::TransitionDays,
+                Rollup::CohortDays,
+                Rollup::VisitBins,
+                Rollup::ReturnReasonDays,
+            ],
+            visits_by_day: false,
+        },
     )
     .await?;
     let db = &txn;

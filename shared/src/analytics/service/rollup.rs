@@ -236,11 +236,17 @@ struct DealCounts {
     total: i64,
 }
 
+/// The rollups' copies a dashboard reads. Without `visits_by_day` (the dashboard's figures
+/// split visits by stage, department or person, never by day) a copy summed in memory
+/// keeps the period's visits under its first day: a fraction of the rows.
+pub(super) struct Copies<'r> {
+    pub(super) rollups: &'r [Rollup],
+    pub(super) visits_by_day: bool,
+}
+
 /// Opens a dashboard: one transaction, so that every figure reads one snapshot and the
 /// rollups' copies for the actor's deals live in it and go with its rollback, and the
-/// scope over it with the copies of `rollups` filled. Without `visits_by_day` (the
-/// dashboard's figures split visits by stage, department or person, never by day) a copy
-/// summed in memory keeps the period's visits under its first day: a fraction of the rows.
+/// scope over it with the `copies` filled.
 pub(super) async fn open_dashboard<'a>(
     db: &Db,
     actor: &'a Actor,
@@ -248,8 +254,7 @@ pub(super) async fn open_dashboard<'a>(
     filter: &'a AnalyticsFilter,
     zone: Zone,
     now: DateTime<Utc>,
-    rollups: &[Rollup],
-    visits_by_day: bool,
+    copies: Copies<'_>,
 ) -> Result<(DatabaseTransaction, Scope<'a>), AppError> {
     let mut scope = Scope::new(
         db.get_database_backend(),
@@ -266,8 +271,10 @@ pub(super) async fn open_dashboard<'a>(
     }
     let txn = db.begin().await?;
     scope.own_days = !scope.days.agree_with(organisation_zone(&txn).await?);
-    scope.visits_by_day = visits_by_day;
-    scope.scope_rollups(&txn, db.facts(), by, rollups).await?;
+    scope.visits_by_day = copies.visits_by_day;
+    scope
+        .scope_rollups(&txn, db.facts(), by, copies.rollups)
+        .await?;
     Ok((txn, scope))
 }
 

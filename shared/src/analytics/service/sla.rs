@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::moves::{breached_deals, load_now, move_groups};
-use super::rollup::{Rollup, open_dashboard};
+use super::rollup::{Copies, Rollup, open_dashboard};
 use super::scope::{Resolved, count, department_names, people_names, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::{bucket_start, buckets, from_epoch_day};
@@ -34,8 +34,10 @@ pub async fn load_sla(
         &filter,
         zone,
         now,
-        &[Rollup::TransitionDays],
-        true,
+        Copies {
+            rollups: &[Rollup::TransitionDays],
+            visits_by_day: true,
+        },
     )
     .await?;
     let db = &txn;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::durations::{Grouping, durations};
 use super::moves::{load_now, move_groups};
 use super::returns::returns_by_person;
-use super::rollup::{Rollup, open_dashboard};
+use super::rollup::{Copies, Rollup, open_dashboard};
 use super::scope::{Resolved, count, department_key, department_names, people_names, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::DurationSummary;
@@ -37,8 +37,10 @@ pub async fn load_team(
         &filter,
         zone,
         now,
-        &[Rollup::TransitionDays, Rollup::VisitBins],
-        false,
+        Copies {
+            rollups: &[Rollup::TransitionDays, Rollup::VisitBins],
+            visits_by_day: false,
+        },
     )
     .await?;
     let db = &txn;

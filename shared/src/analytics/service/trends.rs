@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::durations::{Grouping, durations};
 use super::moves::move_groups;
-use super::rollup::{Rollup, open_dashboard};
+use super::rollup::{Copies, Rollup, open_dashboard};
 use super::scope::{Resolved, count, resolve};
 use crate::access::Actor;
 use crate::analytics::rules::{DurationSummary, bucket_start, buckets, epoch_day, from_epoch_day};
@@ -32,8 +32,10 @@ pub async fn load_trends(
         &filter,
         zone,
         now,
-        &[Rollup::TransitionDays, Rollup::VisitBins],
-        true,
+        Copies {
+            rollups: &[Rollup::TransitionDays, Rollup::VisitBins],
+            visits_by_day: true,
+        },
     )
     .await?;
     let db = &txn;
