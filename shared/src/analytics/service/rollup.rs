@@ -2,15 +2,14 @@
 //!
 //! The stored rollups (kept by a trigger on `transitions`) sum every deal. When a
 //! condition is on the deal (an employee's or a restricted user's visibility, a filter on
-//! the responsible or the amount), a dashboard first sums the same keys over the
-//! `transition_facts` of the deals it lets through into temporary tables of the same
-//! shape, and every figure then reads those: one query per figure either way, and one
-//! pass over the deals' facts per rollup instead of a pass over the ledger per figure.
-//! When most deals pass, it subtracts the facts of the few that do not from the stored
-//! rollup instead, so the work follows the smaller side. When the conditions come down to
-//! one responsible's deals (a restricted user, the filter on the responsible, an employee's
-//! own deals), the copies start from that person's stored rows (`owner_*`, the same sums
-//! per deal responsible): only an employee's department's other deals are read as facts.
+//! the responsible or the amount), or the reader's days are not the organisation's, a
+//! dashboard first sums the same keys for the deals it lets through into temporary tables
+//! of the same shape, and every figure then reads those: one query per figure either way.
+//! The copies are summed in the server's memory (`memory`, the fastest way in general),
+//! or in SQL: from one responsible's stored rows (`owner_*`, the same sums per deal
+//! responsible) when the conditions come down to one person's deals, as the stored rollup
+//! minus the facts of the few deals left out when nearly all pass, or over the facts of the
+//! deals let through. `ScopedBy::Fastest` picks per dashboard.
 //!
 //! The temporary tables live in the dashboard's transaction, which is rolled back at the
 //! end: they never outlive one request or reach another connection.
