@@ -144,6 +144,16 @@ impl Db {
     }
 }
 
+impl crate::analytics::service::FactsSource for Db {
+    fn facts(&self) -> &crate::analytics::service::FactsMemory {
+        Db::facts(self)
+    }
+
+    fn readers(&self) -> &DatabaseConnection {
+        Db::readers(self)
+    }
+}
+
 fn is_read_only(sql: &str) -> bool {
     sql.trim_start()
         .get(..6)

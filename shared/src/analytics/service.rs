@@ -32,7 +32,7 @@ mod trends;
 mod zone;
 
 pub use flow::load_analytics;
-pub use memory::FactsMemory;
+pub use memory::{FactsMemory, FactsSource};
 pub use rollup::{SCOPED_BY, ScopedBy};
 pub use scope::{EXACT_VISITS, EXACT_VISITS_LIMIT};
 pub use sla::load_sla;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 
 /// Every figure of the analytics page for one filter, over what the actor may see.
 pub async fn load_analytics(
-    db: &crate::db::Db,
+    db: &impl super::FactsSource,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

@@ -21,7 +21,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, Statement};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, QueryResult, Statement,
+    TransactionTrait,
+};
 use tokio::sync::RwLock;
 
 use super::rollup::Rollup;
@@ -41,6 +44,16 @@ const PENDING_WINDOW: i64 = 10_000;
 const LOAD_DEALS: i64 = 100;
 /// No instant, no duration.
 const NONE: i64 = i64::MIN;
+
+/// What a dashboard needs of the database handle: its connections, and the ledger's facts
+/// held in memory beside them (`db::Db` has both).
+pub trait FactsSource:
+    ConnectionTrait + TransactionTrait<Transaction = DatabaseTransaction> + Sync
+{
+    fn facts(&self) -> &FactsMemory;
+    /// The readers, for long reads outside a transaction.
+    fn readers(&self) -> &DatabaseConnection;
+}
 
 /// The facts of the whole ledger, loaded on first use; cheap to clone (shared).
 #[derive(Clone, Debug, Default)]

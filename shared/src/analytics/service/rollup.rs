@@ -15,14 +15,13 @@
 //! end: they never outlive one request or reach another connection.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
-use super::memory::{DealSet, FactsMemory, Selection};
+use super::memory::{DealSet, FactsMemory, FactsSource, Selection};
 use super::scope::Scope;
 use super::zone::organisation_zone;
 use crate::access::{Actor, VisibleDeals};
 use crate::analytics::AnalyticsFilter;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::pipeline::PipelineView;
 use crate::time_zone::Zone;
@@ -247,7 +246,7 @@ pub(super) struct Copies<'r> {
 /// rollups' copies for the actor's deals live in it and go with its rollback, and the
 /// scope over it with the `copies` filled.
 pub(super) async fn open_dashboard<'a>(
-    db: &Db,
+    db: &impl FactsSource,
     actor: &'a Actor,
     pipeline: &'a PipelineView,
     filter: &'a AnalyticsFilter,

@@ -16,7 +16,7 @@ use crate::pipeline::StageView;
 /// visit is in breach when it lasts longer than its stage's SLA; a closed visit counts on
 /// the day it ended.
 pub async fn load_sla(
-    db: &crate::db::Db,
+    db: &impl super::FactsSource,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

@@ -19,7 +19,7 @@ use crate::user::UserId;
 /// People and departments: load now, throughput, processing time, returns and SLA
 /// breaches in the period.
 pub async fn load_team(
-    db: &crate::db::Db,
+    db: &impl super::FactsSource,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,

@@ -14,7 +14,7 @@ use crate::pipeline::StageKind;
 
 /// Trends: each figure per day, week or month of the period.
 pub async fn load_trends(
-    db: &crate::db::Db,
+    db: &impl super::FactsSource,
     actor: &Actor,
     filter: &AnalyticsFilter,
     now: DateTime<Utc>,
