@@ -51,6 +51,12 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::Page => t_string!(i18n, fields.page).to_string(),
         Field::Search => t_string!(i18n, fields.search).to_string(),
         Field::Notifications => t_string!(i18n, fields.notifications).to_string(),
+        Field::Scopes => t_string!(i18n, fields.scopes).to_string(),
+        Field::ExpiresAt => t_string!(i18n, fields.expires_at).to_string(),
+        Field::RateLimit => t_string!(i18n, fields.rate_limit).to_string(),
+        Field::Cursor => t_string!(i18n, fields.cursor).to_string(),
+        Field::Limit => t_string!(i18n, fields.limit).to_string(),
+        Field::IdempotencyKey => t_string!(i18n, fields.idempotency_key).to_string(),
     }
 }
 

@@ -21,6 +21,7 @@ mod m20261130_000016_create_sign_in_successes;
 mod m20261130_000017_transition_facts;
 mod m20261130_000018_local_days;
 mod m20261130_000019_owner_rollups;
+mod m20261201_000020_api_tokens;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_transition_facts::Migration),
             Box::new(m20261130_000018_local_days::Migration),
             Box::new(m20261130_000019_owner_rollups::Migration),
+            Box::new(m20261201_000020_api_tokens::Migration),
         ]
     }
 }

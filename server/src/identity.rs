@@ -143,9 +143,12 @@ pub const API_PREFIX: &str = "/api/";
 /// session, and the page may call it after the session has ended).
 const OPEN_API: [&str; 2] = ["/api/sign_in", "/api/sign_out"];
 
+/// The REST API: its calls carry a token instead of a session (`crate::api`).
+const REST_API_PREFIX: &str = "/api/v1/";
+
 /// Server functions and API routes that answer only with a session.
 fn needs_session(path: &str) -> bool {
-    path.starts_with(API_PREFIX) && !OPEN_API.contains(&path)
+    path.starts_with(API_PREFIX) && !OPEN_API.contains(&path) && !path.starts_with(REST_API_PREFIX)
 }
 
 /// Built assets and static files: the wasm, JS and CSS, icons.
@@ -190,6 +193,7 @@ mod tests {
             assert!(needs_session(closed), "{closed}");
         }
         for open in [
+            "/api/v1/deals",
             "/api/sign_in",
             "/api/sign_out",
             "/login",

@@ -62,6 +62,13 @@ impl Workers {
                 if let Err(err) = queue::prune_done(&pruner.db, before).await {
                     tracing::warn!(error = %err, "pruning done jobs");
                 }
+                // The API's idempotent answers are replayed for a day only.
+                let now = (pruner.clock)();
+                if let Err(err) =
+                    shared::api_token::service::prune_idempotency(&pruner.db, now).await
+                {
+                    tracing::warn!(error = %err, "pruning idempotency keys");
+                }
             }
         });
     }

@@ -3,6 +3,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -85,6 +86,8 @@ pub fn build_router(state: AppState) -> Router {
         // make the process allocate gigabytes. Uploads (merged below) have their own limit.
         .layer(RequestBodyLimitLayer::new(REQUEST_BODY_LIMIT))
         .merge(files::routes(&state.files))
+        // The REST API reads its bodies itself, with its own bound (`API_BODY_LIMIT`).
+        .merge(api::routes(&state))
         .layer(axum::middleware::from_fn(error::server_fn_error_status))
         .layer(axum::middleware::from_fn(security::no_store_when_signed_in))
         .layer(axum::middleware::from_fn_with_state(

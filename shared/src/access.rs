@@ -20,6 +20,8 @@ pub enum ActorKind {
         token_id: i64,
         name: String,
         user_id: UserId,
+        /// The user's name, for history ("API: <token> (<user>)").
+        user_name: String,
     },
     /// The server itself: the command line, demo data, background jobs.
     System,
@@ -61,6 +63,20 @@ impl Actor {
         }
     }
 
+    /// An API token acting for its user, with the user's role and departments.
+    pub fn token(token_id: i64, name: String, user: &crate::user::UserView) -> Self {
+        Actor {
+            kind: ActorKind::Token {
+                token_id,
+                name,
+                user_id: user.id,
+                user_name: user.name.clone(),
+            },
+            role: user.role,
+            department_ids: user.department_ids.clone(),
+        }
+    }
+
     /// The person acting, or on whose behalf a token acts; `None` for rules and the system.
     pub fn user_id(&self) -> Option<UserId> {
         match &self.kind {
@@ -75,7 +91,9 @@ impl Actor {
         match &self.kind {
             ActorKind::User { .. } => None,
             ActorKind::Rule { name, .. } => Some(format!("Rule: {name}")),
-            ActorKind::Token { name, .. } => Some(format!("API: {name}")),
+            ActorKind::Token {
+                name, user_name, ..
+            } => Some(format!("API: {name} ({user_name})")),
             ActorKind::System => Some("System".to_owned()),
         }
     }

@@ -1,5 +1,6 @@
 //! Deals: a client's application as it passes through a pipeline.
 
+pub mod public;
 mod rules;
 mod types;
 

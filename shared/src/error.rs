@@ -65,6 +65,18 @@ pub enum Field {
     Search,
     /// The notifications a request names.
     Notifications,
+    /// An API token's permissions.
+    Scopes,
+    /// When an API token stops working.
+    ExpiresAt,
+    /// Calls a minute an API token may make.
+    RateLimit,
+    /// Where a page of an API list starts.
+    Cursor,
+    /// How many records a page of an API list holds.
+    Limit,
+    /// An API request's `Idempotency-Key`.
+    IdempotencyKey,
 }
 
 impl Field {
@@ -112,6 +124,12 @@ impl Field {
             Field::Page => "page",
             Field::Search => "search",
             Field::Notifications => "notifications",
+            Field::Scopes => "scopes",
+            Field::ExpiresAt => "expires_at",
+            Field::RateLimit => "rate_limit",
+            Field::Cursor => "cursor",
+            Field::Limit => "limit",
+            Field::IdempotencyKey => "idempotency_key",
         }
     }
 
@@ -191,6 +209,7 @@ pub enum Entity {
     Document,
     CustomField,
     Job,
+    ApiToken,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.

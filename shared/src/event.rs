@@ -14,6 +14,8 @@ use crate::pipeline::{PipelineId, StageId};
 use crate::timeline::{FieldChange, Subject};
 use crate::user::UserId;
 
+pub mod public;
+
 #[cfg(feature = "ssr")]
 pub mod entity;
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod api_token;
 pub mod auth;
 pub mod board;
 pub mod client;
@@ -22,6 +23,7 @@ pub mod locale;
 pub mod notification;
 pub mod outbound;
 pub mod pipeline;
+pub mod public;
 pub mod task;
 pub mod time_zone;
 pub mod timeline;

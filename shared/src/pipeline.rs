@@ -2,6 +2,7 @@
 //! moving between them.
 
 mod draft;
+pub mod public;
 mod rules;
 mod types;
 

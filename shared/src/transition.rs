@@ -1,6 +1,7 @@
 //! The ledger of moves: every transition of every deal, kept forever, and the time spent
 //! in each stage and department computed from it.
 
+pub mod public;
 mod rules;
 mod types;
 

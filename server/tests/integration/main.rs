@@ -12,6 +12,7 @@ mod harness;
 
 mod access;
 mod analytics;
+mod api;
 mod auth;
 mod bounds;
 mod clients;

@@ -326,3 +326,59 @@ async fn board_condition(
     }
     Ok(condition)
 }
+
+/// The REST list: deals the actor may see and the filter lets through, in one pipeline or
+/// all of them (and in one stage if given), by id after `after`; `limit` of them and
+/// whether more follow. The board's rule and filters, paged by a stable key instead of by
+/// column.
+#[allow(clippy::too_many_arguments)]
+pub async fn list_deals_after(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    pipeline_id: Option<PipelineId>,
+    stage_id: Option<StageId>,
+    filter: &BoardFilter,
+    after: i64,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<(Vec<crate::deal::DealView>, bool), AppError> {
+    filter.check()?;
+    let pipelines = match pipeline_id {
+        Some(id) => vec![load_pipeline(db, id).await?],
+        None if !filter.custom.is_empty() => {
+            // Custom fields belong to one pipeline.
+            return Err(AppError::validation(
+                crate::error::Field::Pipeline,
+                crate::error::Rule::Required,
+            ));
+        }
+        None => {
+            let mut all = Vec::new();
+            for (id, _) in crate::pipeline::service::list_pipelines(db).await? {
+                all.push(load_pipeline(db, id).await?);
+            }
+            all
+        }
+    };
+    if pipelines.is_empty() {
+        return Ok((Vec::new(), false));
+    }
+    let mut any = Condition::any();
+    for pipeline in &pipelines {
+        any = any.add(board_condition(db, actor, pipeline, filter, now).await?);
+    }
+    let mut query = deals::Entity::find()
+        .filter(any)
+        .filter(deals::Column::Id.gt(after));
+    if let Some(stage) = stage_id {
+        query = query.filter(deals::Column::StageId.eq(stage.0));
+    }
+    let mut rows = query
+        .order_by_asc(deals::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((to_views(db, rows).await?, more))
+}

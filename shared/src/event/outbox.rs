@@ -213,3 +213,46 @@ pub fn deal_audience(
         departments: places,
     }
 }
+
+/// Rows read per query while looking for events an actor may see.
+const FEED_BATCH: u64 = 500;
+/// Rows one feed request reads at most: past it the page ends early (possibly empty, with
+/// `has_more`) rather than scanning the whole log for a reader who sees little of it.
+const FEED_SCAN_MAX: u64 = 5_000;
+
+/// The API's event feed: up to `limit` events after `after` that the actor may see (what
+/// their live stream would carry; administrators also see the events for consumers only).
+/// Returns them with the id to continue after and whether there may be more.
+pub async fn feed_after(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    after: i64,
+    limit: u64,
+) -> Result<(Vec<super::EventRecord>, i64, bool), AppError> {
+    let mut found = Vec::new();
+    let mut cursor = after;
+    let mut scanned = 0;
+    loop {
+        let batch = read_after(db, cursor, FEED_BATCH).await?;
+        let exhausted = (batch.len() as u64) < FEED_BATCH;
+        for event in batch {
+            scanned += 1;
+            cursor = event.record.id;
+            let visible = event.audience.includes(actor)
+                || (actor.is_admin() && event.audience == Audience::Nobody);
+            if visible {
+                found.push(event.record);
+                if found.len() as u64 == limit {
+                    let more = read_after(db, cursor, 1).await?.len() == 1;
+                    return Ok((found, cursor, more));
+                }
+            }
+        }
+        if exhausted {
+            return Ok((found, cursor, false));
+        }
+        if scanned >= FEED_SCAN_MAX {
+            return Ok((found, cursor, true));
+        }
+    }
+}

@@ -144,7 +144,7 @@ async fn own_entries(
             let (field, custom) = field_of(&row.field)?;
             Some(TimelineEntry {
                 at: row.at,
-                actor_name: name(row.actor_user_id).or(row.actor_label),
+                actor_name: row.actor_label.or_else(|| name(row.actor_user_id)),
                 deal: None,
                 detail: TimelineDetail::Change(FieldChange {
                     field,

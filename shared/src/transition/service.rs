@@ -36,10 +36,11 @@ pub async fn history_of_deals(
             from_department: row.from_department_id.map(DepartmentId),
             to_department: row.to_department_id.map(DepartmentId),
             actor: row.actor_user_id.map(UserId),
-            actor_name: row
-                .actor_user_id
-                .and_then(|id| people.get(&UserId(id)).cloned())
-                .or(row.actor_label),
+            // A token's or a rule's label names it even when a person is behind it.
+            actor_name: row.actor_label.or_else(|| {
+                row.actor_user_id
+                    .and_then(|id| people.get(&UserId(id)).cloned())
+            }),
             at: row.at,
             comment: row.comment,
             is_return: row.is_return,

@@ -1,0 +1,61 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' annotations and the
+//! `shared` types they take and return.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{deals, events, pipelines};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Konveyer CRM API",
+        version = "1",
+        description = "Deals, pipelines and the event log of Konveyer CRM. Call with an API \
+            token (`Authorization: Bearer kvt_…`) created under the account menu; it acts as \
+            its user, within its scopes. Lists page by an opaque cursor. Errors are \
+            `application/problem+json` with a stable `code`."
+    ),
+    paths(
+        deals::list,
+        deals::create,
+        deals::get,
+        deals::update,
+        deals::move_deal,
+        deals::transitions,
+        pipelines::list,
+        pipelines::get,
+        events::list,
+    ),
+    modifiers(&BearerToken),
+    security(("token" = [])),
+    tags(
+        (name = "deals", description = "Deals: the applications moving through a pipeline."),
+        (name = "pipelines", description = "Pipelines and their stages."),
+        (name = "events", description = "The event log, for systems that poll."),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("kvt_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,812 @@
+//! The REST API (`/api/v1`) through the real router: tokens (missing, unknown, revoked,
+//! expired, unscoped, a deactivated user's), deals (list by cursor, read with ETag, create,
+//! change and move with If-Match and Idempotency-Key), the event feed, problem documents for
+//! bad input with nothing changed, another user's records as 404, the rate limit, and the
+//! OpenAPI document.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::Duration;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use shared::access::Actor;
+use shared::api_token::service::{create_token, revoke_token};
+use shared::api_token::{ApiAccess, ApiResource, ApiScope, NewApiToken};
+use shared::deal::entity::deals;
+use shared::user::{Role, UserPatch, UserView, service as users};
+
+use crate::conveyor::Conveyor;
+use crate::harness::t0;
+use crate::http::{HOST, Reply, send};
+
+fn scope(resource: ApiResource, access: ApiAccess) -> ApiScope {
+    ApiScope { resource, access }
+}
+
+fn every_scope() -> Vec<ApiScope> {
+    ApiResource::ALL
+        .into_iter()
+        .map(|resource| scope(resource, ApiAccess::Write))
+        .collect()
+}
+
+async fn token_for(c: &Conveyor, user: &UserView, scopes: Vec<ApiScope>) -> String {
+    token_with(c, user, scopes, None).await
+}
+
+async fn token_with(
+    c: &Conveyor,
+    user: &UserView,
+    scopes: Vec<ApiScope>,
+    rate: Option<u32>,
+) -> String {
+    let actor = c.t.actor(user).await;
+    create_token(
+        &c.t.db,
+        &actor,
+        NewApiToken {
+            name: "Accounting sync".into(),
+            scopes,
+            expires_at: None,
+            user: None,
+            rate_per_minute: rate,
+        },
+        t0(),
+    )
+    .await
+    .unwrap()
+    .secret
+}
+
+fn call(method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, HOST);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    match json {
+        Some(body) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap(),
+        None => request.body(Body::empty()).unwrap(),
+    }
+}
+
+fn with_header(mut request: Request<Body>, name: &str, value: &str) -> Request<Body> {
+    request.headers_mut().insert(
+        header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+        value.parse().unwrap(),
+    );
+    request
+}
+
+async fn deal_count(c: &Conveyor) -> u64 {
+    deals::Entity::find().count(&c.t.db).await.unwrap()
+}
+
+fn assert_problem(reply: &Reply, status: StatusCode, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(
+        reply.headers[header::CONTENT_TYPE],
+        "application/problem+json",
+        "{}",
+        reply.body
+    );
+    let json = reply.json();
+    assert_eq!(json["code"], code, "{}", reply.body);
+    assert_eq!(json["status"], status.as_u16());
+}
+
+fn new_deal_json(c: &Conveyor, title: &str) -> String {
+    serde_json::json!({
+        "pipeline_id": c.pipeline.id.0,
+        "title": title,
+        "client_name": "Olga Ivanova",
+        "client_phone": "+7 900 111-22-33",
+        "amount": {"amount": "1500000.00", "currency": "RUB"},
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_call_needs_a_live_token_with_the_right_scope() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let deals_path = "/api/v1/deals";
+
+    let none = send(&app, call(Method::GET, deals_path, None, None)).await;
+    assert_problem(&none, StatusCode::UNAUTHORIZED, "auth.unauthenticated");
+    assert_eq!(none.headers[header::WWW_AUTHENTICATE], "Bearer");
+    for bad in ["kvt_nonsense", "not-even-ours", &"kvt_x".repeat(100)] {
+        let reply = send(&app, call(Method::GET, deals_path, Some(bad), None)).await;
+        assert_problem(&reply, StatusCode::UNAUTHORIZED, "auth.unauthenticated");
+    }
+
+    // A token that may read pipelines only: deals are 403, pipelines 200.
+    let narrow = token_for(
+        &c,
+        &c.admin,
+        vec![scope(ApiResource::Pipelines, ApiAccess::Read)],
+    )
+    .await;
+    let reply = send(&app, call(Method::GET, deals_path, Some(&narrow), None)).await;
+    assert_problem(&reply, StatusCode::FORBIDDEN, "access.forbidden");
+    let reply = send(
+        &app,
+        call(Method::GET, "/api/v1/pipelines", Some(&narrow), None),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.json()["data"][0]["stages"][0]["name"],
+        "Client manager"
+    );
+    // Reading does not let it write.
+    let reader = token_for(
+        &c,
+        &c.admin,
+        vec![scope(ApiResource::Deals, ApiAccess::Read)],
+    )
+    .await;
+    let before = deal_count(&c).await;
+    let reply = send(
+        &app,
+        call(
+            Method::POST,
+            deals_path,
+            Some(&reader),
+            Some(&new_deal_json(&c, "No")),
+        ),
+    )
+    .await;
+    assert_problem(&reply, StatusCode::FORBIDDEN, "access.forbidden");
+    assert_eq!(deal_count(&c).await, before);
+
+    // Revoked: the next call is 401.
+    let revoked = token_for(&c, &c.admin, every_scope()).await;
+    let ok = send(&app, call(Method::GET, deals_path, Some(&revoked), None)).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let admin = c.t.actor(&c.admin).await;
+    let id = shared::api_token::service::list_tokens(&c.t.db, &admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.last_used_at.is_some())
+        .unwrap()
+        .id;
+    revoke_token(&c.t.db, &admin, id, t0()).await.unwrap();
+    let reply = send(&app, call(Method::GET, deals_path, Some(&revoked), None)).await;
+    assert_problem(&reply, StatusCode::UNAUTHORIZED, "auth.unauthenticated");
+
+    // Expired.
+    let expired = create_token(
+        &c.t.db,
+        &admin,
+        NewApiToken {
+            name: "Short-lived".into(),
+            scopes: every_scope(),
+            expires_at: Some(t0() + Duration::minutes(1)),
+            user: None,
+            rate_per_minute: None,
+        },
+        t0(),
+    )
+    .await
+    .unwrap()
+    .secret;
+    let reply = send(&app, call(Method::GET, deals_path, Some(&expired), None)).await;
+    assert_problem(&reply, StatusCode::UNAUTHORIZED, "auth.unauthenticated");
+
+    // A deactivated user's token stops working.
+    let clerk = c.t.user("clerk@bank.ru", Role::Manager, vec![]).await;
+    let clerks = token_for(&c, &clerk, every_scope()).await;
+    let ok = send(&app, call(Method::GET, deals_path, Some(&clerks), None)).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    users::update_user(
+        &c.t.db,
+        &admin,
+        clerk.id,
+        UserPatch {
+            active: Some(false),
+            ..Default::default()
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let reply = send(&app, call(Method::GET, deals_path, Some(&clerks), None)).await;
+    assert_problem(&reply, StatusCode::UNAUTHORIZED, "auth.unauthenticated");
+
+    // The document and its page need no token.
+    let doc = send(&app, call(Method::GET, "/api/v1/openapi.json", None, None)).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc = doc.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/api/v1/deals/{id}/move"]["post"].is_object());
+    let page = send(&app, call(Method::GET, "/api/v1/docs", None, None)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("/api/v1/deals/{id}/move"));
+}
+
+#[tokio::test]
+async fn tokens_are_made_by_people_for_themselves_or_by_admins_for_others() {
+    let c = Conveyor::new().await;
+    let clerk = c.t.user("clerk@bank.ru", Role::Employee, vec![]).await;
+    let clerk_actor = c.t.actor(&clerk).await;
+    let admin = c.t.actor(&c.admin).await;
+    let for_admin = NewApiToken {
+        name: "Mine".into(),
+        scopes: every_scope(),
+        expires_at: None,
+        user: Some(c.admin.id),
+        rate_per_minute: None,
+    };
+    // An employee cannot make a token for someone else; an admin can.
+    let refused = create_token(&c.t.db, &clerk_actor, for_admin.clone(), t0()).await;
+    assert_eq!(refused.unwrap_err(), shared::AppError::Forbidden);
+    let for_clerk = NewApiToken {
+        user: Some(clerk.id),
+        ..for_admin.clone()
+    };
+    let made = create_token(&c.t.db, &admin, for_clerk, t0())
+        .await
+        .unwrap();
+    assert_eq!(made.token.user_id, clerk.id);
+    assert!(made.secret.starts_with("kvt_"));
+    assert!(made.secret.starts_with(&made.token.hint));
+    // Neither the system nor a rule mints tokens.
+    let refused = create_token(&c.t.db, &Actor::system(), for_admin, t0()).await;
+    assert_eq!(refused.unwrap_err(), shared::AppError::Forbidden);
+    // The clerk lists their own; revoking someone else's looks missing.
+    let own = shared::api_token::service::list_tokens(&c.t.db, &clerk_actor)
+        .await
+        .unwrap();
+    assert_eq!(own.len(), 1);
+    let admins = token_for(&c, &c.admin, every_scope()).await;
+    assert!(!admins.is_empty());
+    let all = shared::api_token::service::list_tokens(&c.t.db, &admin)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let not_theirs = all.iter().find(|t| t.user_id == c.admin.id).unwrap().id;
+    let refused = revoke_token(&c.t.db, &clerk_actor, not_theirs, t0()).await;
+    assert!(matches!(refused, Err(shared::AppError::NotFound { .. })));
+    // Nothing of the secret is stored but its hash and hint.
+    let rows = shared::api_token::entity::api_tokens::Entity::find()
+        .all(&c.t.db)
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .all(|row| !row.token_hash.contains(&made.secret[4..]))
+    );
+}
+
+#[tokio::test]
+async fn deals_move_through_the_api_by_the_boards_rules_with_versions() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let token = token_for(&c, &c.admin, every_scope()).await;
+
+    let created = send(
+        &app,
+        call(
+            Method::POST,
+            "/api/v1/deals",
+            Some(&token),
+            Some(&new_deal_json(&c, "Car loan")),
+        ),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let deal = created.json();
+    let id = deal["id"].as_i64().unwrap();
+    assert_eq!(
+        created.location(),
+        Some(format!("/api/v1/deals/{id}").as_str())
+    );
+    assert_eq!(created.headers[header::ETAG], "\"v1\"");
+    assert_eq!(deal["amount"]["amount"], "1500000.00");
+    assert_eq!(deal["stage_id"], c.stage("Client manager").0);
+    assert_eq!(deal["responsible_id"], c.admin.id.0);
+
+    let read = send(
+        &app,
+        call(
+            Method::GET,
+            &format!("/api/v1/deals/{id}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.headers[header::ETAG], "\"v1\"");
+    assert_eq!(read.json()["title"], "Car loan");
+
+    // A change from a stale version: 412 with the current deal, nothing written.
+    let patch = |version: &str, body: &str| {
+        with_header(
+            call(
+                Method::PATCH,
+                &format!("/api/v1/deals/{id}"),
+                Some(&token),
+                Some(body),
+            ),
+            "if-match",
+            version,
+        )
+    };
+    let stale = send(&app, patch("\"v7\"", r#"{"title":"Stale"}"#)).await;
+    assert_problem(
+        &stale,
+        StatusCode::PRECONDITION_FAILED,
+        "record.precondition_failed",
+    );
+    assert_eq!(stale.json()["current"]["version"], 1);
+    assert_eq!(stale.json()["current"]["title"], "Car loan");
+    let changed = send(
+        &app,
+        patch("\"v1\"", r#"{"title":"Car loan, Kia","amount":null}"#),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.headers[header::ETAG], "\"v2\"");
+    assert_eq!(changed.json()["title"], "Car loan, Kia");
+    assert!(changed.json()["amount"].is_null());
+    // Scoring requires the amount: the move is refused with the field, nothing moves.
+    let to_scoring = format!(r#"{{"stage_id":{}}}"#, c.stage("Scoring").0);
+    let move_path = format!("/api/v1/deals/{id}/move");
+    let refused = send(
+        &app,
+        with_header(
+            call(Method::POST, &move_path, Some(&token), Some(&to_scoring)),
+            "if-match",
+            "\"v2\"",
+        ),
+    )
+    .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "deal.required_field",
+    );
+    assert_eq!(refused.json()["field"], "amount");
+    let changed = send(
+        &app,
+        patch(
+            "\"v2\"",
+            r#"{"amount":{"amount":"990000","currency":"RUB"}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.json()["title"], "Car loan, Kia");
+    let moved = send(
+        &app,
+        with_header(
+            call(Method::POST, &move_path, Some(&token), Some(&to_scoring)),
+            "if-match",
+            "\"v3\"",
+        ),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.json()["stage_id"], c.stage("Scoring").0);
+    assert_eq!(moved.headers[header::ETAG], "\"v4\"");
+    // A return needs a reason, as on the board.
+    let back = format!(r#"{{"stage_id":{}}}"#, c.stage("Client manager").0);
+    let refused = send(
+        &app,
+        call(Method::POST, &move_path, Some(&token), Some(&back)),
+    )
+    .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.failed",
+    );
+    assert_eq!(refused.json()["field"], "comment");
+
+    // History names the token and its user.
+    let history = send(
+        &app,
+        call(
+            Method::GET,
+            &format!("/api/v1/deals/{id}/transitions"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(history.status, StatusCode::OK);
+    let latest = &history.json()["data"][0];
+    assert_eq!(latest["to_stage_name"], "Scoring");
+    assert_eq!(latest["actor_name"], "API: Accounting sync (admin)");
+
+    // The event feed has the creation, the changes and the move, by cursor.
+    let mut kinds = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/api/v1/events?limit=2{cursor}");
+        let page = send(&app, call(Method::GET, &path, Some(&token), None)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let page = page.json();
+        for event in page["data"].as_array().unwrap() {
+            if event["data"]["deal"]["id"] == id {
+                kinds.push(event["type"].as_str().unwrap().to_owned());
+                assert_eq!(event["actor"]["label"], "API: Accounting sync (admin)");
+            }
+        }
+        cursor = format!("&cursor={}", page["next_cursor"].as_str().unwrap());
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(
+        kinds,
+        ["deal.created", "deal.updated", "deal.updated", "deal.moved"]
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_and_changes_nothing() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let token = token_for(&c, &c.admin, every_scope()).await;
+    let existing = c.deal(&c.admin).await;
+    let before = deal_count(&c).await;
+    let post = |body: &str| call(Method::POST, "/api/v1/deals", Some(&token), Some(body));
+
+    let reply = send(&app, post("{\"title\": ")).await;
+    assert_problem(&reply, StatusCode::BAD_REQUEST, "request.malformed");
+    let reply = send(
+        &app,
+        post(r#"{"pipeline_id":1,"title":"x","colour":"red"}"#),
+    )
+    .await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_body",
+    );
+    assert!(reply.json()["detail"].as_str().unwrap().contains("colour"));
+    let reply = send(&app, post(r#"{"pipeline_id":"one","title":"x"}"#)).await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_body",
+    );
+    let reply = send(&app, post(r#"{"pipeline_id":999999,"title":"x"}"#)).await;
+    assert_problem(&reply, StatusCode::NOT_FOUND, "record.not_found");
+    let long_title =
+        serde_json::json!({"pipeline_id": c.pipeline.id.0, "title": "x".repeat(10_000)});
+    let reply = send(&app, post(&long_title.to_string())).await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.failed",
+    );
+    assert_eq!(reply.json()["field"], "title");
+    let negative = serde_json::json!({"pipeline_id": c.pipeline.id.0, "title": "x",
+        "amount": {"amount": "-5", "currency": "RUB"}});
+    let reply = send(&app, post(&negative.to_string())).await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.failed",
+    );
+    assert_eq!(reply.json()["field"], "amount");
+    // Not JSON at all, and a body over the limit.
+    let mut as_form = post(&new_deal_json(&c, "Form"));
+    as_form
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+    let reply = send(&app, as_form).await;
+    assert_problem(
+        &reply,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "request.unsupported_media_type",
+    );
+    let huge = format!(
+        r#"{{"pipeline_id":1,"title":"{}"}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let reply = send(&app, post(&huge)).await;
+    assert_problem(&reply, StatusCode::PAYLOAD_TOO_LARGE, "upload.too_large");
+    assert_eq!(deal_count(&c).await, before);
+
+    // Ids, queries and cursors.
+    for path in [
+        "/api/v1/deals/999999",
+        "/api/v1/deals/abc",
+        "/api/v1/deals/-1",
+        "/api/v1/nothing",
+    ] {
+        let reply = send(&app, call(Method::GET, path, Some(&token), None)).await;
+        assert_problem(&reply, StatusCode::NOT_FOUND, "record.not_found");
+    }
+    for (query, status, code) in [
+        (
+            "limit=0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.failed",
+        ),
+        (
+            "limit=101",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.failed",
+        ),
+        ("limit=abc", StatusCode::BAD_REQUEST, "request.malformed"),
+        (
+            "cursor=forged",
+            StatusCode::BAD_REQUEST,
+            "request.malformed",
+        ),
+        ("colour=red", StatusCode::BAD_REQUEST, "request.malformed"),
+        ("search=", StatusCode::OK, ""),
+    ] {
+        let path = format!("/api/v1/deals?{query}");
+        let reply = send(&app, call(Method::GET, &path, Some(&token), None)).await;
+        if status == StatusCode::OK {
+            assert_eq!(reply.status, status, "{query}: {}", reply.body);
+        } else {
+            assert_problem(&reply, status, code);
+        }
+    }
+    let long_search = format!("/api/v1/deals?search={}", "a".repeat(500));
+    let reply = send(&app, call(Method::GET, &long_search, Some(&token), None)).await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.failed",
+    );
+    let reply = send(
+        &app,
+        call(Method::DELETE, "/api/v1/deals", Some(&token), None),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    let reply = send(
+        &app,
+        with_header(
+            call(
+                Method::PATCH,
+                &format!("/api/v1/deals/{}", existing.id.0),
+                Some(&token),
+                Some("{}"),
+            ),
+            "if-match",
+            "yesterday",
+        ),
+    )
+    .await;
+    assert_problem(&reply, StatusCode::BAD_REQUEST, "request.malformed");
+    let unchanged = shared::deal::service::get_deal(&c.t.db, &Actor::system(), existing.id)
+        .await
+        .unwrap();
+    assert_eq!(unchanged, existing);
+}
+
+#[tokio::test]
+async fn another_users_deals_are_missing_for_their_token() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let own_user = c.t.user("own@bank.ru", Role::Restricted, vec![]).await;
+    let other = c.t.user("other@bank.ru", Role::Restricted, vec![]).await;
+    let own = c.deal(&own_user).await;
+    let theirs = c.deal(&other).await;
+    let token = token_for(&c, &own_user, every_scope()).await;
+
+    let list = send(&app, call(Method::GET, "/api/v1/deals", Some(&token), None)).await;
+    let ids: Vec<i64> = list.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [i64::from(own.id.0)]);
+    let path = format!("/api/v1/deals/{}", theirs.id.0);
+    for request in [
+        call(Method::GET, &path, Some(&token), None),
+        call(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(r#"{"title":"Mine now"}"#),
+        ),
+        call(
+            Method::POST,
+            &format!("{path}/move"),
+            Some(&token),
+            Some(&format!(r#"{{"stage_id":{}}}"#, c.stage("Scoring").0)),
+        ),
+        call(
+            Method::GET,
+            &format!("{path}/transitions"),
+            Some(&token),
+            None,
+        ),
+    ] {
+        let reply = send(&app, request).await;
+        assert_problem(&reply, StatusCode::NOT_FOUND, "record.not_found");
+    }
+    let unchanged = shared::deal::service::get_deal(&c.t.db, &Actor::system(), theirs.id)
+        .await
+        .unwrap();
+    assert_eq!(unchanged, theirs);
+    // The feed carries only what their live stream would.
+    let feed = send(
+        &app,
+        call(Method::GET, "/api/v1/events?limit=100", Some(&token), None),
+    )
+    .await;
+    let seen: Vec<i64> = feed.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["data"]["deal"]["id"].as_i64())
+        .collect();
+    assert_eq!(seen, [i64::from(own.id.0)]);
+}
+
+#[tokio::test]
+async fn lists_page_by_cursor_with_the_boards_filters() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let token = token_for(&c, &c.admin, every_scope()).await;
+    let mut made = Vec::new();
+    for _ in 0..5 {
+        made.push(i64::from(c.deal(&c.admin).await.id.0));
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/deals?limit=2".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = send(&app, call(Method::GET, &path, Some(&token), None)).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let page = page.json();
+        pages += 1;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_i64().unwrap()),
+        );
+        if page["has_more"] == false {
+            assert!(page["next_cursor"].is_null());
+            break;
+        }
+        path = format!(
+            "/api/v1/deals?limit=2&cursor={}",
+            page["next_cursor"].as_str().unwrap()
+        );
+    }
+    assert_eq!(seen, made);
+    assert_eq!(pages, 3);
+    let filtered = format!(
+        "/api/v1/deals?pipeline_id={}&stage_id={}&amount_min=4000000&search=petrov",
+        c.pipeline.id.0,
+        c.stage("Client manager").0
+    );
+    let page = send(&app, call(Method::GET, &filtered, Some(&token), None)).await;
+    assert_eq!(
+        page.json()["data"].as_array().unwrap().len(),
+        5,
+        "{}",
+        page.body
+    );
+    let none = format!(
+        "/api/v1/deals?amount_min=5000000&pipeline_id={}",
+        c.pipeline.id.0
+    );
+    let page = send(&app, call(Method::GET, &none, Some(&token), None)).await;
+    assert_eq!(page.json()["data"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let token = token_for(&c, &c.admin, every_scope()).await;
+    let before = deal_count(&c).await;
+    let post = |body: String, key: &str| {
+        with_header(
+            call(Method::POST, "/api/v1/deals", Some(&token), Some(&body)),
+            "idempotency-key",
+            key,
+        )
+    };
+    let first = send(&app, post(new_deal_json(&c, "Once"), "order-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let again = send(&app, post(new_deal_json(&c, "Once"), "order-1")).await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(again.json(), first.json());
+    assert_eq!(again.headers[header::ETAG], first.headers[header::ETAG]);
+    assert_eq!(again.location(), first.location());
+    assert_eq!(deal_count(&c).await, before + 1);
+    let other = send(&app, post(new_deal_json(&c, "Twice"), "order-1")).await;
+    assert_problem(
+        &other,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.idempotency_key_reused",
+    );
+    // A refusal is kept too: the same bad request gets the same answer.
+    let bad = r#"{"pipeline_id":999999,"title":"x"}"#.to_owned();
+    let refused = send(&app, post(bad.clone(), "order-2")).await;
+    assert_problem(&refused, StatusCode::NOT_FOUND, "record.not_found");
+    let replayed = send(&app, post(bad, "order-2")).await;
+    assert_problem(&replayed, StatusCode::NOT_FOUND, "record.not_found");
+    assert_eq!(replayed.headers["idempotent-replayed"], "true");
+    // Parallel retries with one key make one deal.
+    let requests = (0..6).map(|_| send(&app, post(new_deal_json(&c, "Parallel"), "order-3")));
+    let replies = futures::future::join_all(requests).await;
+    let created: Vec<_> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .map(|r| r.json()["id"].clone())
+        .collect();
+    assert!(!created.is_empty());
+    assert!(created.iter().all(|id| *id == created[0]));
+    for reply in &replies {
+        assert!(
+            reply.status == StatusCode::CREATED || reply.status == StatusCode::CONFLICT,
+            "{}",
+            reply.body
+        );
+    }
+    assert_eq!(deal_count(&c).await, before + 2);
+    // A bad key is refused before any work.
+    let reply = send(&app, post(new_deal_json(&c, "Key"), &"k".repeat(300))).await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.failed",
+    );
+    assert_eq!(deal_count(&c).await, before + 2);
+}
+
+#[tokio::test]
+async fn a_token_past_its_rate_gets_429_with_retry_after() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let token = token_with(&c, &c.admin, every_scope(), Some(3)).await;
+    for left in (0..3).rev() {
+        let reply = send(
+            &app,
+            call(Method::GET, "/api/v1/pipelines", Some(&token), None),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let state = reply.headers["ratelimit"].to_str().unwrap();
+        assert!(
+            state.starts_with(&format!("\"token\";r={left};t=")),
+            "{state}"
+        );
+        assert_eq!(reply.headers["ratelimit-policy"], "\"token\";q=3;w=60");
+    }
+    let refused = send(
+        &app,
+        call(Method::GET, "/api/v1/pipelines", Some(&token), None),
+    )
+    .await;
+    assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, "api.rate_limited");
+    let retry: u64 = refused.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    // Another token of the same user has its own count.
+    let other = token_for(&c, &c.admin, every_scope()).await;
+    let reply = send(
+        &app,
+        call(Method::GET, "/api/v1/pipelines", Some(&other), None),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
