@@ -10,6 +10,7 @@ set -euo pipefail
 WASM_BINDGEN_VERSION=0.2.130
 WASM_SPLIT_VERSION=0.2.3
 BINARYEN_VERSION=132.0.0
+SCHEMATHESIS_VERSION=4.32.5
 TOOLS_DIR="${KONVEYER_TOOLS_DIR:-$HOME/.cache/konveyer/tools}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODE="${1:-build}"
@@ -48,6 +49,12 @@ if [ "$MODE" = "test" ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+  fi
+  # The API fuzzer (reads our OpenAPI document), in a virtualenv of its own.
+  if [ "$("$TOOLS_DIR/venv/bin/schemathesis" --version 2>/dev/null || true)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $TOOLS_DIR/venv (under a minute, once)"
+    python3 -m venv "$TOOLS_DIR/venv"
+    "$TOOLS_DIR/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
     log "installing the end2end npm packages"

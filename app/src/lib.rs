@@ -11,6 +11,7 @@ pub use generated::i18n;
 
 pub mod admin;
 pub mod analytics;
+pub mod api_tokens;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -114,6 +115,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("analytics/trends") view={Lazy::<TrendsRoute>::new()} />
                         <Route path=path!("settings/digest") view={Lazy::<DigestSettingsRoute>::new()} />
                         <Route path=path!("settings/time-zone") view={Lazy::<TimeZoneRoute>::new()} />
+                        <Route path=path!("settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} />
                         <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
                         <Route path=path!("tasks") view={Lazy::<MyTasksRoute>::new()} />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>
@@ -162,6 +164,7 @@ lazy_page! {
     TrendsRoute => analytics::TrendsPage;
     DigestSettingsRoute => digest::DigestSettingsPage;
     TimeZoneRoute => time_zone_page::TimeZonePage;
+    ApiTokensRoute => api_tokens::ApiTokensPage;
     NotificationsRoute => notifications::NotificationsPage;
     MyTasksRoute => tasks::MyTasksPage;
     UsersRoute => admin::users::UsersPage;

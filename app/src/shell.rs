@@ -139,6 +139,7 @@ fn UserMenu(user: UserView) -> impl IntoView {
                 </div>
                 <a class="usermenu-link" href="/settings/time-zone">{t!(i18n, menu.time_zone, zone = user.time_zone.clone())}</a>
                 <a class="usermenu-link" href="/settings/digest">{t!(i18n, menu.digest)}</a>
+                <a class="usermenu-link" href="/settings/api-tokens">{t!(i18n, menu.api_tokens)}</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="btn btn-block">{t!(i18n, menu.sign_out)}</button>
                 </ActionForm>

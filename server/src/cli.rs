@@ -50,6 +50,21 @@ pub enum Command {
         #[arg(long = "department")]
         departments: Vec<String>,
     },
+    /// Make an API token for a user and print its secret (shown this once).
+    CreateToken {
+        /// The user's e-mail.
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Scope codes such as `deals:write`; repeat for several (default: every scope with
+        /// write access).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Calls a minute.
+        #[arg(long)]
+        rate: Option<u32>,
+    },
     /// Bulk-load benchmark data (open deals with their history) and time the board.
     SeedBench(crate::bench::SeedBenchArgs),
 }
@@ -87,11 +102,68 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open_migrated(&config).await?;
             create_user(&db, name, email, &role, &departments).await
         }
+        Command::CreateToken {
+            email,
+            name,
+            scopes,
+            rate,
+        } => {
+            let db = open_migrated(&config).await?;
+            create_token(&db, &email, name, &scopes, rate).await
+        }
         Command::SeedBench(args) => {
             let db = open_migrated(&config).await?;
             crate::bench::run(&db, args, now()).await
         }
     }
+}
+
+/// `konveyer create-token`: the token is made as its user would make it for themselves.
+async fn create_token(
+    db: &Db,
+    email: &str,
+    name: String,
+    scopes: &[String],
+    rate: Option<u32>,
+) -> anyhow::Result<()> {
+    use shared::api_token::{ApiAccess, ApiResource, ApiScope, NewApiToken};
+    let user = user_service::list_users(db, &Actor::system())
+        .await
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .find(|user| user.active && user.email.eq_ignore_ascii_case(email.trim()))
+        .with_context(|| format!("no active user with the e-mail {email}"))?;
+    let scopes = if scopes.is_empty() {
+        ApiResource::ALL
+            .into_iter()
+            .map(|resource| ApiScope {
+                resource,
+                access: ApiAccess::Write,
+            })
+            .collect()
+    } else {
+        scopes
+            .iter()
+            .map(|code| ApiScope::parse(code).with_context(|| format!("unknown scope {code}")))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let actor = Actor::user(user.id, user.role, user.department_ids.clone());
+    let made = shared::api_token::service::create_token(
+        db,
+        &actor,
+        NewApiToken {
+            name,
+            scopes,
+            expires_at: None,
+            user: None,
+            rate_per_minute: rate,
+        },
+        now(),
+    )
+    .await
+    .map_err(anyhow::Error::msg)?;
+    println!("{}", made.secret);
+    Ok(())
 }
 
 #[expect(clippy::disallowed_methods, reason = "the command line is an adapter")]

@@ -44,6 +44,7 @@ pub struct DealListQuery {
     /// Only deals past their stage's SLA.
     sla_exceeded: Option<bool>,
     /// 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
     /// `next_cursor` of the page before.
     cursor: Option<String>,
@@ -56,6 +57,7 @@ pub struct DealListQuery {
         (status = 400, body = ProblemDocument, content_type = "application/problem+json"),
         (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
         (status = 429, body = ProblemDocument, content_type = "application/problem+json"),
     ))]

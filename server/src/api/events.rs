@@ -18,6 +18,7 @@ use crate::AppState;
 #[serde(deny_unknown_fields)]
 pub struct EventListQuery {
     /// 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
     /// `next_cursor` of the page before; from the first event when absent.
     cursor: Option<String>,

@@ -97,7 +97,9 @@ impl From<ApiCustomValue> for crate::custom_field::CustomInput {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApiDealCreate {
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub pipeline_id: i32,
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub title: String,
     #[serde(default)]
     pub client_id: Option<i32>,
@@ -138,6 +140,7 @@ impl From<ApiDealCreate> for super::NewDeal {
 #[serde(deny_unknown_fields)]
 pub struct ApiDealPatch {
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<ApiMoney>))]
@@ -178,7 +181,10 @@ impl ApiDealPatch {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApiDealMove {
+    #[cfg_attr(feature = "ssr", schema(minimum = 1))]
     pub stage_id: i32,
+    /// Required for a return for rework.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2000))]
     pub comment: String,
 }
