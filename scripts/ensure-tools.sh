@@ -56,7 +56,7 @@ if [ "$MODE" = "test" ]; then
     python3 -m venv "$TOOLS_DIR/venv"
     "$TOOLS_DIR/venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
   fi
-  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] || [ ! -d "$ROOT/end2end/node_modules/openapi-typescript" ]; then
     log "installing the end2end npm packages"
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
   fi

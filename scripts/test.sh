@@ -105,12 +105,13 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 mkdir -p end2end/screenshots
-(cd end2end && KONVEYER_E2E_URL="http://$E2E_ADDR" npx playwright test)
+# A token for the API tests (the generated client, then the fuzzer), as an integrator gets one.
+API_TOKEN="$(KONVEYER_DATA_DIR="$E2E_DIR" "$KONVEYER" create-token --email admin@konveyer.demo \
+  --name "Test suite" --rate 100000 | tail -1)"
+(cd end2end && KONVEYER_E2E_URL="http://$E2E_ADDR" KONVEYER_E2E_API_TOKEN="$API_TOKEN" npx playwright test)
 
 # After the browser suite, so the cases it makes do not disturb the pages it checks.
 log "API fuzzing: schemathesis from our own OpenAPI document"
-API_TOKEN="$(KONVEYER_DATA_DIR="$E2E_DIR" "$KONVEYER" create-token --email admin@konveyer.demo \
-  --name "schemathesis" --rate 100000 | tail -1)"
 # positive_data_acceptance is left out: a schema-valid deal may still break a business rule
 # (a blank title, a move the pipeline forbids) and is rightly refused with 422.
 "$TOOLS_DIR/venv/bin/schemathesis" run "http://$E2E_ADDR/api/v1/openapi.json" \

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ADMIN, hydrated, screenshot, signIn } from './helpers';
 
@@ -90,4 +93,20 @@ test('the API reference is served by the server itself', async ({ page }) => {
   await screenshot(page, 'api-reference');
   const doc = await (await page.request.get('/api/v1/openapi.json')).json();
   expect(doc.openapi).toMatch(/^3\.1/);
+});
+
+test('a client generated from our OpenAPI document compiles and moves a deal', async () => {
+  const baseURL = test.info().project.use.baseURL ?? 'http://127.0.0.1:3900';
+  const work = mkdtempSync(join(tmpdir(), 'konveyer-client-'));
+  cpSync(join(__dirname, '..', 'client'), work, { recursive: true });
+  const bin = (name: string) => join(__dirname, '..', 'node_modules', '.bin', name);
+  execFileSync(bin('openapi-typescript'), [`${baseURL}/api/v1/openapi.json`, '-o', join(work, 'schema.d.ts')]);
+  // Strict type-checking against the generated types: a wrong field name or type fails here.
+  execFileSync(bin('tsc'), ['-p', join(work, 'tsconfig.json'), '--outDir', join(work, 'out')]);
+  // Made by the test command with `konveyer create-token` before the suite.
+  const token = process.env.KONVEYER_E2E_API_TOKEN ?? '';
+  expect(token, 'KONVEYER_E2E_API_TOKEN').toMatch(/^kvt_/);
+  const out = execFileSync('node', [join(work, 'out', 'move-deal.js'), baseURL, token], { encoding: 'utf8' });
+  const result = JSON.parse(out);
+  expect(result.stage_id).toBe(result.expected);
 });

@@ -51,7 +51,7 @@ pub struct DealListQuery {
 }
 
 /// The deals the token's user may see, oldest first.
-#[utoipa::path(get, path = "/api/v1/deals", tag = "deals", params(DealListQuery),
+#[utoipa::path(get, path = "/api/v1/deals", operation_id = "list_deals", tag = "deals", params(DealListQuery),
     responses(
         (status = 200, body = Page<ApiDeal>),
         (status = 400, body = ProblemDocument, content_type = "application/problem+json"),
@@ -102,7 +102,7 @@ pub async fn list(
 }
 
 /// One deal, with its version as the `ETag`.
-#[utoipa::path(get, path = "/api/v1/deals/{id}", tag = "deals",
+#[utoipa::path(get, path = "/api/v1/deals/{id}", operation_id = "get_deal", tag = "deals",
     params(("id" = i32, Path)),
     responses(
         (status = 200, body = ApiDeal, headers(("ETag" = String))),
@@ -123,7 +123,7 @@ pub async fn get(
 
 /// A new deal in its pipeline's first stage. With an `Idempotency-Key`, a retry of the
 /// same request returns the first answer instead of a second deal.
-#[utoipa::path(post, path = "/api/v1/deals", tag = "deals", request_body = ApiDealCreate,
+#[utoipa::path(post, path = "/api/v1/deals", operation_id = "create_deal", tag = "deals", request_body = ApiDealCreate,
     params(("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 201, body = ApiDeal, headers(("ETag" = String), ("Location" = String))),
@@ -154,7 +154,7 @@ pub async fn create(
 
 /// Changes some fields; absent ones keep their values. With `If-Match`, a deal changed
 /// since that version is refused with 412 and the current deal.
-#[utoipa::path(patch, path = "/api/v1/deals/{id}", tag = "deals", request_body = ApiDealPatch,
+#[utoipa::path(patch, path = "/api/v1/deals/{id}", operation_id = "update_deal", tag = "deals", request_body = ApiDealPatch,
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header)),
     responses(
         (status = 200, body = ApiDeal, headers(("ETag" = String))),
@@ -187,7 +187,7 @@ pub async fn update(
 
 /// Moves the deal through the same rules as the board: allowed moves, a comment for a
 /// return, the stage's required fields. `If-Match` as for a change.
-#[utoipa::path(post, path = "/api/v1/deals/{id}/move", tag = "deals", request_body = ApiDealMove,
+#[utoipa::path(post, path = "/api/v1/deals/{id}/move", operation_id = "move_deal", tag = "deals", request_body = ApiDealMove,
     params(("id" = i32, Path), ("If-Match" = Option<String>, Header),
         ("Idempotency-Key" = Option<String>, Header)),
     responses(
@@ -227,7 +227,7 @@ pub async fn move_deal(
 }
 
 /// The deal's moves, newest first.
-#[utoipa::path(get, path = "/api/v1/deals/{id}/transitions", tag = "deals",
+#[utoipa::path(get, path = "/api/v1/deals/{id}/transitions", operation_id = "list_deal_transitions", tag = "deals",
     params(("id" = i32, Path)),
     responses(
         (status = 200, body = Page<ApiTransition>),

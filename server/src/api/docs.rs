@@ -221,4 +221,22 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;"
         );
     }
+
+    /// Generated clients name their functions by operation id: two alike collide (a typed
+    /// client once read the pipelines list as a page of deals).
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let mut ids: Vec<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)))
+            .map(|op| op["operationId"].as_str().unwrap().to_owned())
+            .collect();
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "{ids:?}");
+    }
 }

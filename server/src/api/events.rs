@@ -26,7 +26,7 @@ pub struct EventListQuery {
 
 /// Events oldest first. `next_cursor` is always set: poll with it to get what happens
 /// next (an empty page with `has_more: false` means nothing new yet).
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventListQuery),
+#[utoipa::path(get, path = "/api/v1/events", operation_id = "list_events", tag = "events", params(EventListQuery),
     responses(
         (status = 200, body = Page<ApiEvent>),
         (status = 400, body = ProblemDocument, content_type = "application/problem+json"),

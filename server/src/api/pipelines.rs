@@ -13,7 +13,7 @@ use super::{Problem, Reply};
 use crate::AppState;
 
 /// Every pipeline with its stages, oldest first.
-#[utoipa::path(get, path = "/api/v1/pipelines", tag = "pipelines",
+#[utoipa::path(get, path = "/api/v1/pipelines", operation_id = "list_pipelines", tag = "pipelines",
     responses(
         (status = 200, body = Page<ApiPipeline>),
         (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
@@ -33,7 +33,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Reply
 }
 
 /// One pipeline with its stages.
-#[utoipa::path(get, path = "/api/v1/pipelines/{id}", tag = "pipelines",
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}", operation_id = "get_pipeline", tag = "pipelines",
     params(("id" = i32, Path)),
     responses(
         (status = 200, body = ApiPipeline),
