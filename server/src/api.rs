@@ -4,11 +4,13 @@
 //! the UI calls. The OpenAPI document (`/api/v1/openapi.json`) is generated from the
 //! handlers' annotations and the shared types; `/api/v1/docs` renders it.
 
+mod clients;
 mod deals;
 mod docs;
 mod events;
 mod extract;
 mod openapi;
+mod people;
 mod pipelines;
 mod problem;
 mod rate;
@@ -44,6 +46,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/deals/{id}", get(deals::get).patch(deals::update))
         .route("/deals/{id}/move", post(deals::move_deal))
         .route("/deals/{id}/transitions", get(deals::transitions))
+        .route("/clients", get(clients::list).post(clients::create))
+        .route("/clients/{id}", get(clients::get).patch(clients::update))
+        .route("/users", get(people::users))
+        .route("/departments", get(people::departments))
         .route("/pipelines", get(pipelines::list))
         .route("/pipelines/{id}", get(pipelines::get))
         .route("/events", get(events::list))
@@ -244,6 +250,27 @@ pub async fn run_once(
             respond(outcome)
         }
     }
+}
+
+/// The version a change is made from: the one `If-Match` names, if it is still the
+/// record's (`None`: stale), or the current one.
+pub fn version_to_change(current: i32, expected: Option<i32>) -> Option<i32> {
+    match expected {
+        Some(version) if version != current => None,
+        _ => Some(current),
+    }
+}
+
+/// 412: the record changed since the version in `If-Match`; nothing was written. Carries
+/// the record as it is now.
+pub fn stale(current: impl Serialize) -> Problem {
+    let mut problem = Problem::new(
+        StatusCode::PRECONDITION_FAILED,
+        "record.precondition_failed",
+        "The record changed since the version in If-Match; nothing was written.",
+    );
+    problem.current = serde_json::to_value(current).ok();
+    problem
 }
 
 fn respond(outcome: Result<Reply, Problem>) -> Response {

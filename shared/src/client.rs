@@ -2,6 +2,7 @@
 //! responsible user and time zone. A new or edited client whose phone, e-mail or tax id
 //! matches another client's is refused with the matches until the caller confirms.
 
+pub mod public;
 mod rules;
 mod types;
 

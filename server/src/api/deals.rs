@@ -252,27 +252,12 @@ pub async fn transitions(
     }))
 }
 
-/// The version a change is made from: the one `If-Match` names (412 with the current deal
-/// when it is stale), or the current one.
 fn checked_version(
     current: &shared::deal::DealView,
     expected: Option<i32>,
 ) -> Result<i32, Problem> {
-    match expected {
-        Some(version) if version != current.version => Err(precondition_failed(current.clone())),
-        Some(version) => Ok(version),
-        None => Ok(current.version),
-    }
-}
-
-fn precondition_failed(current: shared::deal::DealView) -> Problem {
-    let mut problem = Problem::new(
-        axum::http::StatusCode::PRECONDITION_FAILED,
-        "record.precondition_failed",
-        "The deal changed since the version in If-Match; nothing was written.",
-    );
-    problem.current = serde_json::to_value(ApiDeal::from(current)).ok();
-    problem
+    super::version_to_change(current.version, expected)
+        .ok_or_else(|| super::stale(ApiDeal::from(current.clone())))
 }
 
 /// A change's answer; a version that went stale between the check and the write is 412
@@ -291,7 +276,7 @@ async fn stale_as_precondition(
         }
         Err(AppError::Conflict { .. }) if expected.is_some() => {
             let current = deals::get_deal(&state.db, actor, id).await?;
-            Err(precondition_failed(current))
+            Err(super::stale(ApiDeal::from(current)))
         }
         Err(err) => Err(err.into()),
     }

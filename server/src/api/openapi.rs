@@ -5,14 +5,14 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{deals, events, pipelines};
+use super::{clients, deals, events, people, pipelines};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Konveyer CRM API",
         version = "1",
-        description = "Deals, pipelines and the event log of Konveyer CRM. Call with an API \
+        description = "Deals, clients, pipelines, people and the event log of Konveyer CRM. Call with an API \
             token (`Authorization: Bearer kvt_…`) created under the account menu; it acts as \
             its user, within its scopes. Lists page by an opaque cursor. Errors are \
             `application/problem+json` with a stable `code`."
@@ -24,6 +24,12 @@ use super::{deals, events, pipelines};
         deals::update,
         deals::move_deal,
         deals::transitions,
+        clients::list,
+        clients::create,
+        clients::get,
+        clients::update,
+        people::users,
+        people::departments,
         pipelines::list,
         pipelines::get,
         events::list,
@@ -32,6 +38,8 @@ use super::{deals, events, pipelines};
     security(("token" = [])),
     tags(
         (name = "deals", description = "Deals: the applications moving through a pipeline."),
+        (name = "clients", description = "Clients: companies and persons with their contacts."),
+        (name = "people", description = "Users and departments."),
         (name = "pipelines", description = "Pipelines and their stages."),
         (name = "events", description = "The event log, for systems that poll."),
     )

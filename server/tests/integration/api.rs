@@ -810,3 +810,166 @@ async fn a_token_past_its_rate_gets_429_with_retry_after() {
     .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn clients_through_the_api_with_the_duplicate_check_and_versions() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let token = token_for(&c, &c.admin, every_scope()).await;
+    let post = |body: serde_json::Value| {
+        call(
+            Method::POST,
+            "/api/v1/clients",
+            Some(&token),
+            Some(&body.to_string()),
+        )
+    };
+    let made = send(
+        &app,
+        post(
+            serde_json::json!({"kind": "company", "name": "Stroy LLC", "tax_id": "7707083893",
+            "phones": ["+7 495 111-22-33"], "tags": ["vip"]}),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let id = made.json()["id"].as_i64().unwrap();
+    assert_eq!(made.headers[header::ETAG], "\"v1\"");
+    assert_eq!(made.json()["kind"], "company");
+    // The same phone again: 409 with the match, nothing made; confirmed, it is made.
+    let twin = serde_json::json!({"name": "Stroy twin", "phones": ["8 495 111 22 33"]});
+    let refused = send(&app, post(twin.clone())).await;
+    assert_problem(&refused, StatusCode::CONFLICT, "client.possible_duplicate");
+    assert_eq!(refused.json()["current"][0]["id"], id);
+    let mut confirmed = twin;
+    confirmed["allow_duplicate"] = true.into();
+    assert_eq!(
+        send(&app, post(confirmed)).await.status,
+        StatusCode::CREATED
+    );
+
+    let path = format!("/api/v1/clients/{id}");
+    let patch = |version: &str, body: &str| {
+        with_header(
+            call(Method::PATCH, &path, Some(&token), Some(body)),
+            "if-match",
+            version,
+        )
+    };
+    let stale = send(&app, patch("\"v9\"", r#"{"name":"Late"}"#)).await;
+    assert_problem(
+        &stale,
+        StatusCode::PRECONDITION_FAILED,
+        "record.precondition_failed",
+    );
+    assert_eq!(stale.json()["current"]["name"], "Stroy LLC");
+    // The twin shares the phone: an edit is refused until confirmed, as in the client form.
+    let twin_refused = send(&app, patch("\"v1\"", r#"{"tags":["vip","builder"]}"#)).await;
+    assert_problem(
+        &twin_refused,
+        StatusCode::CONFLICT,
+        "client.possible_duplicate",
+    );
+    let changed = send(
+        &app,
+        patch(
+            "\"v1\"",
+            r#"{"tags":["vip","builder"],"address":null,"allow_duplicate":true}"#,
+        ),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        changed.json()["tags"],
+        serde_json::json!(["builder", "vip"])
+    );
+    assert_eq!(changed.json()["name"], "Stroy LLC");
+    assert_eq!(changed.headers[header::ETAG], "\"v2\"");
+    let bad = send(&app, patch("\"v2\"", r#"{"kind":"person"}"#)).await;
+    assert_problem(
+        &bad,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_body",
+    );
+
+    let found = send(
+        &app,
+        call(
+            Method::GET,
+            "/api/v1/clients?search=7707083893",
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let ids: Vec<i64> = found.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [id]);
+
+    // A restricted user's token sees only their own clients.
+    let restricted = c.t.user("own@bank.ru", Role::Restricted, vec![]).await;
+    let theirs = token_for(&c, &restricted, every_scope()).await;
+    let hidden = send(&app, call(Method::GET, &path, Some(&theirs), None)).await;
+    assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
+    let list = send(
+        &app,
+        call(Method::GET, "/api/v1/clients", Some(&theirs), None),
+    )
+    .await;
+    assert!(!list.body.contains("Stroy"), "{}", list.body);
+}
+
+#[tokio::test]
+async fn users_and_departments_show_emails_and_roles_to_administrators_only() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let employee =
+        c.t.user("emp@bank.ru", Role::Employee, vec![c.scoring])
+            .await;
+    let admins = token_for(&c, &c.admin, every_scope()).await;
+    let theirs = token_for(
+        &c,
+        &employee,
+        vec![scope(ApiResource::Users, ApiAccess::Read)],
+    )
+    .await;
+    let seen = send(
+        &app,
+        call(Method::GET, "/api/v1/users", Some(&admins), None),
+    )
+    .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(seen.body.contains("emp@bank.ru") && seen.body.contains("\"employee\""));
+    let seen = send(
+        &app,
+        call(Method::GET, "/api/v1/users", Some(&theirs), None),
+    )
+    .await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.body.contains("@bank.ru"), "{}", seen.body);
+    let me = seen.json()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == employee.id.0)
+        .cloned()
+        .unwrap();
+    assert_eq!(me["department_ids"], serde_json::json!([c.scoring.0]));
+    let departments = send(
+        &app,
+        call(Method::GET, "/api/v1/departments", Some(&theirs), None),
+    )
+    .await;
+    assert!(departments.body.contains("Scoring"));
+    let no_deals = send(
+        &app,
+        call(Method::GET, "/api/v1/deals", Some(&theirs), None),
+    )
+    .await;
+    assert_problem(&no_deals, StatusCode::FORBIDDEN, "access.forbidden");
+}

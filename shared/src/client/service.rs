@@ -312,14 +312,9 @@ pub async fn search_companies(
         .collect())
 }
 
-/// One page of the clients the actor may see, matching the filter, by name.
-pub async fn list_clients(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &ClientListFilter,
-    now: DateTime<Utc>,
-) -> Result<ClientList, AppError> {
-    super::rules::check_list_filter(filter)?;
+/// What the clients list lets through: the actor's clients (`access`) matching the filter's
+/// kind, responsible, tag and search (name, phone, e-mail, messenger or tax id).
+fn list_condition(actor: &Actor, filter: &ClientListFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(scope) = scope_condition(actor) {
         condition = condition.add(scope);
@@ -379,6 +374,40 @@ pub async fn list_clients(
         );
         condition = condition.add(any);
     }
+    condition
+}
+
+/// The REST list: clients the actor may see matching the filter, by id after `after`;
+/// `limit` of them (with their contacts, tags and company) and whether more follow.
+pub async fn list_clients_after(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &ClientListFilter,
+    after: i64,
+    limit: u64,
+) -> Result<(Vec<ClientView>, bool), AppError> {
+    super::rules::check_list_filter(filter)?;
+    let mut rows = clients::Entity::find()
+        .filter(list_condition(actor, filter))
+        .filter(clients::Column::Id.gt(after))
+        .order_by_asc(clients::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Ok((views(db, rows).await?, more))
+}
+
+/// One page of the clients the actor may see, matching the filter, by name.
+pub async fn list_clients(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &ClientListFilter,
+    now: DateTime<Utc>,
+) -> Result<ClientList, AppError> {
+    super::rules::check_list_filter(filter)?;
+    let condition = list_condition(actor, filter);
     let query = clients::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
     let rows = query

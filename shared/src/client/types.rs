@@ -13,6 +13,7 @@ pub const PAGE_SIZE: u64 = 25;
 pub struct ClientId(pub i32);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClientKind {
     Company,
