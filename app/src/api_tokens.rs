@@ -195,7 +195,7 @@ fn NewTokenForm(
                 </label>
                 <label class="field">
                     <span>{t!(i18n, api_tokens.rate)}</span>
-                    <input type="number" name="rate" min="1" max="100000" inputmode="numeric"
+                    <input type="number" name="rate" min="1" max="1000000" inputmode="numeric"
                         prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev)) />
                 </label>
                 {admin.then(|| view! {

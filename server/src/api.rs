@@ -9,6 +9,7 @@ mod deals;
 mod docs;
 mod events;
 mod extract;
+mod notes;
 mod openapi;
 mod people;
 mod pipelines;
@@ -46,6 +47,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/deals/{id}", get(deals::get).patch(deals::update))
         .route("/deals/{id}/move", post(deals::move_deal))
         .route("/deals/{id}/transitions", get(deals::transitions))
+        .route(
+            "/deals/{id}/conclusions",
+            get(notes::conclusions).post(notes::add_conclusion),
+        )
+        .route("/deals/{id}/comments", post(notes::add_comment))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).patch(clients::update))
         .route("/users", get(people::users))

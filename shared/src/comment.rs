@@ -2,6 +2,7 @@
 //! record gets an in-app notification. Comments are append-only, like the rest of the
 //! timeline.
 
+pub mod public;
 mod rules;
 mod types;
 

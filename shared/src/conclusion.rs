@@ -2,6 +2,7 @@
 //! Append-only: a correction is a new conclusion that names the one it supersedes (the
 //! database refuses updates and deletes).
 
+pub mod public;
 mod rules;
 mod types;
 

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{clients, deals, events, people, pipelines};
+use super::{clients, deals, events, notes, people, pipelines};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +24,9 @@ use super::{clients, deals, events, people, pipelines};
         deals::update,
         deals::move_deal,
         deals::transitions,
+        notes::conclusions,
+        notes::add_conclusion,
+        notes::add_comment,
         clients::list,
         clients::create,
         clients::get,

@@ -973,3 +973,97 @@ async fn users_and_departments_show_emails_and_roles_to_administrators_only() {
     .await;
     assert_problem(&no_deals, StatusCode::FORBIDDEN, "access.forbidden");
 }
+
+#[tokio::test]
+async fn departments_add_conclusions_and_comments_through_the_api() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let scorer =
+        c.t.user("scorer@bank.ru", Role::Employee, vec![c.scoring])
+            .await;
+    let deal = c.deal(&scorer).await;
+    let token = token_for(&c, &scorer, every_scope()).await;
+    let path = format!("/api/v1/deals/{}/conclusions", deal.id.0);
+    let body = |department: i32| {
+        serde_json::json!({"department_id": department, "verdict": "approve", "text": "Income confirmed"})
+            .to_string()
+    };
+    // Only for one's own department.
+    let refused = send(
+        &app,
+        call(Method::POST, &path, Some(&token), Some(&body(c.risk.0))),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16() / 100, 4, "{}", refused.body);
+    let added = send(
+        &app,
+        call(Method::POST, &path, Some(&token), Some(&body(c.scoring.0))),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    assert_eq!(added.json()["verdict"], "approve");
+    let bad_verdict = r#"{"department_id":1,"verdict":"maybe","text":"x"}"#;
+    let reply = send(
+        &app,
+        call(Method::POST, &path, Some(&token), Some(bad_verdict)),
+    )
+    .await;
+    assert_problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_body",
+    );
+    let listed = send(&app, call(Method::GET, &path, Some(&token), None)).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.json()["data"][0]["text"], "Income confirmed");
+    assert_eq!(listed.json()["data"].as_array().unwrap().len(), 1);
+
+    let comments = format!("/api/v1/deals/{}/comments", deal.id.0);
+    let said = send(
+        &app,
+        call(
+            Method::POST,
+            &comments,
+            Some(&token),
+            Some(r#"{"text":"Checked, @admin please sign"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(said.status, StatusCode::CREATED, "{}", said.body);
+    assert_eq!(
+        said.json()["notified_user_ids"],
+        serde_json::json!([c.admin.id.0])
+    );
+    let blank = send(
+        &app,
+        call(
+            Method::POST,
+            &comments,
+            Some(&token),
+            Some(r#"{"text":"  "}"#),
+        ),
+    )
+    .await;
+    assert_problem(
+        &blank,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.failed",
+    );
+
+    // Another restricted user's token: the deal's notes are missing.
+    let stranger = c.t.user("stranger@bank.ru", Role::Restricted, vec![]).await;
+    let theirs = token_for(&c, &stranger, every_scope()).await;
+    let hidden = send(&app, call(Method::GET, &path, Some(&theirs), None)).await;
+    assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
+    let hidden = send(
+        &app,
+        call(
+            Method::POST,
+            &comments,
+            Some(&theirs),
+            Some(r#"{"text":"hi"}"#),
+        ),
+    )
+    .await;
+    assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
+}

@@ -14,7 +14,7 @@ pub const NAME_MAX: usize = 100;
 /// Calls a minute a token gets unless its creator says otherwise.
 pub const RATE_PER_MINUTE_DEFAULT: u32 = 600;
 /// The most calls a minute a token may be given.
-pub const RATE_PER_MINUTE_MAX: u32 = 100_000;
+pub const RATE_PER_MINUTE_MAX: u32 = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]

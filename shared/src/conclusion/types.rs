@@ -10,6 +10,7 @@ pub struct ConclusionId(pub i32);
 
 /// A department's verdict on the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Approve,
