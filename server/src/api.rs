@@ -9,6 +9,7 @@ mod deals;
 mod docs;
 mod events;
 mod extract;
+mod fields;
 mod notes;
 mod openapi;
 mod people;
@@ -52,6 +53,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(notes::conclusions).post(notes::add_conclusion),
         )
         .route("/deals/{id}/comments", post(notes::add_comment))
+        .route("/deals/{id}/custom-values", get(fields::deal_values))
+        .route("/custom-fields", get(fields::custom_fields))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).patch(clients::update))
         .route("/users", get(people::users))

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{clients, deals, events, notes, people, pipelines};
+use super::{clients, deals, events, fields, notes, people, pipelines};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,8 @@ use super::{clients, deals, events, notes, people, pipelines};
         notes::conclusions,
         notes::add_conclusion,
         notes::add_comment,
+        fields::deal_values,
+        fields::custom_fields,
         clients::list,
         clients::create,
         clients::get,

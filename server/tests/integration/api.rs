@@ -1067,3 +1067,85 @@ async fn departments_add_conclusions_and_comments_through_the_api() {
     .await;
     assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
 }
+
+#[tokio::test]
+async fn custom_fields_are_read_and_written_through_the_api() {
+    use shared::custom_field::service::save_field;
+    use shared::custom_field::{CustomFieldDraft, CustomFieldKind, RecordKind};
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let risk = save_field(
+        &c.t.db,
+        &Actor::system(),
+        CustomFieldDraft {
+            id: None,
+            entity: RecordKind::Deal,
+            pipeline_id: None,
+            label: "Risk class".into(),
+            kind: CustomFieldKind::Select,
+            options: vec!["A".into(), "B".into(), "C".into()],
+            currency: None,
+            group: "Scoring".into(),
+            position: 0,
+            required: false,
+            help: String::new(),
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let token = token_for(&c, &c.admin, every_scope()).await;
+    let fields = send(
+        &app,
+        call(Method::GET, "/api/v1/custom-fields", Some(&token), None),
+    )
+    .await;
+    assert_eq!(fields.status, StatusCode::OK, "{}", fields.body);
+    assert_eq!(fields.json()["data"][0]["kind"], "select");
+    assert_eq!(
+        fields.json()["data"][0]["options"],
+        serde_json::json!(["A", "B", "C"])
+    );
+
+    let mut body: serde_json::Value =
+        serde_json::from_str(&new_deal_json(&c, "With class")).unwrap();
+    body["custom"] = serde_json::json!([{"field_id": risk.id.0, "values": ["B"]}]);
+    let made = send(
+        &app,
+        call(
+            Method::POST,
+            "/api/v1/deals",
+            Some(&token),
+            Some(&body.to_string()),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let id = made.json()["id"].as_i64().unwrap();
+    let values_path = format!("/api/v1/deals/{id}/custom-values");
+    let values = send(&app, call(Method::GET, &values_path, Some(&token), None)).await;
+    assert_eq!(values.json()["data"][0]["value"], "B", "{}", values.body);
+    // A value outside the options is refused with the field, and nothing changes.
+    let patch = format!(
+        r#"{{"custom":[{{"field_id":{},"values":["Z"]}}]}}"#,
+        risk.id.0
+    );
+    let refused = send(
+        &app,
+        call(
+            Method::PATCH,
+            &format!("/api/v1/deals/{id}"),
+            Some(&token),
+            Some(&patch),
+        ),
+    )
+    .await;
+    assert_problem(
+        &refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation.custom_field",
+    );
+    assert_eq!(refused.json()["field"], format!("custom.{}", risk.id.0));
+    let values = send(&app, call(Method::GET, &values_path, Some(&token), None)).await;
+    assert_eq!(values.json()["data"][0]["value"], "B");
+}
