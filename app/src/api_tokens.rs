@@ -63,6 +63,7 @@ fn resource_label(i18n: leptos_i18n::I18nContext<Locale>, resource: ApiResource)
         ApiResource::Deals => t_string!(i18n, api_tokens.resource_deals),
         ApiResource::Clients => t_string!(i18n, api_tokens.resource_clients),
         ApiResource::Pipelines => t_string!(i18n, api_tokens.resource_pipelines),
+        ApiResource::Tasks => t_string!(i18n, api_tokens.resource_tasks),
         ApiResource::Events => t_string!(i18n, api_tokens.resource_events),
         ApiResource::Users => t_string!(i18n, api_tokens.resource_users),
     }

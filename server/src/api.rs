@@ -16,6 +16,7 @@ mod people;
 mod pipelines;
 mod problem;
 mod rate;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -55,6 +56,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/deals/{id}/comments", post(notes::add_comment))
         .route("/deals/{id}/custom-values", get(fields::deal_values))
         .route("/custom-fields", get(fields::custom_fields))
+        .route("/deals/{id}/tasks", get(tasks::of_deal))
+        .route("/tasks", get(tasks::mine).post(tasks::create))
+        .route("/tasks/{id}/done", post(tasks::done))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).patch(clients::update))
         .route("/users", get(people::users))

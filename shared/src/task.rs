@@ -3,6 +3,7 @@
 //! the assignee gets a reminder notification from the server's reminder job, which keeps
 //! its progress in the database and so survives restarts.
 
+pub mod public;
 mod types;
 
 #[cfg(feature = "ssr")]

@@ -5,14 +5,14 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{clients, deals, events, fields, notes, people, pipelines};
+use super::{clients, deals, events, fields, notes, people, pipelines, tasks};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Konveyer CRM API",
         version = "1",
-        description = "Deals, clients, pipelines, people and the event log of Konveyer CRM. Call with an API \
+        description = "Deals, clients, tasks, pipelines, people and the event log of Konveyer CRM. Call with an API \
             token (`Authorization: Bearer kvt_…`) created under the account menu; it acts as \
             its user, within its scopes. Lists page by an opaque cursor. Errors are \
             `application/problem+json` with a stable `code`."
@@ -29,6 +29,10 @@ use super::{clients, deals, events, fields, notes, people, pipelines};
         notes::add_comment,
         fields::deal_values,
         fields::custom_fields,
+        tasks::mine,
+        tasks::of_deal,
+        tasks::create,
+        tasks::done,
         clients::list,
         clients::create,
         clients::get,
@@ -46,6 +50,7 @@ use super::{clients, deals, events, fields, notes, people, pipelines};
         (name = "clients", description = "Clients: companies and persons with their contacts."),
         (name = "people", description = "Users and departments."),
         (name = "pipelines", description = "Pipelines and their stages."),
+        (name = "tasks", description = "Tasks with their reminders."),
         (name = "events", description = "The event log, for systems that poll."),
     )
 )]

@@ -1149,3 +1149,95 @@ async fn custom_fields_are_read_and_written_through_the_api() {
     let values = send(&app, call(Method::GET, &values_path, Some(&token), None)).await;
     assert_eq!(values.json()["data"][0]["value"], "B");
 }
+
+#[tokio::test]
+async fn tasks_through_the_api_follow_the_records_visibility() {
+    let c = Conveyor::new().await;
+    let app = c.t.app();
+    let owner = c.t.user("owner@bank.ru", Role::Restricted, vec![]).await;
+    let stranger = c.t.user("stranger@bank.ru", Role::Restricted, vec![]).await;
+    let deal = c.deal(&owner).await;
+    let token = token_for(&c, &owner, every_scope()).await;
+    let create = |token: &str, body: serde_json::Value| {
+        call(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(token),
+            Some(&body.to_string()),
+        )
+    };
+    let due = (t0() + Duration::days(400)).to_rfc3339();
+    let made = send(
+        &app,
+        create(
+            &token,
+            serde_json::json!({"title": "Call the client", "due_at": due, "deal_id": deal.id.0}),
+        ),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let task = made.json();
+    assert_eq!(task["deal_id"], deal.id.0);
+    assert_eq!(task["assignee_id"], owner.id.0);
+    // The stranger can neither see the deal's tasks nor give them one to see it.
+    let hidden = send(
+        &app,
+        call(
+            Method::GET,
+            &format!("/api/v1/deals/{}/tasks", deal.id.0),
+            Some(&token_for(&c, &stranger, every_scope()).await),
+            None,
+        ),
+    )
+    .await;
+    assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
+    let refused = send(
+        &app,
+        create(&token, serde_json::json!({"title": "x", "due_at": due, "deal_id": deal.id.0, "assignee_id": stranger.id.0})),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16() / 100, 4, "{}", refused.body);
+    let both = send(
+        &app,
+        create(
+            &token,
+            serde_json::json!({"title": "x", "due_at": due, "deal_id": 1, "client_id": 1}),
+        ),
+    )
+    .await;
+    assert_problem(&both, StatusCode::UNPROCESSABLE_ENTITY, "validation.failed");
+    let not_a_time = send(
+        &app,
+        create(
+            &token,
+            serde_json::json!({"title": "x", "due_at": "tomorrow"}),
+        ),
+    )
+    .await;
+    assert_problem(
+        &not_a_time,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "request.invalid_body",
+    );
+
+    let mine = send(&app, call(Method::GET, "/api/v1/tasks", Some(&token), None)).await;
+    assert_eq!(
+        mine.json()["data"].as_array().unwrap().len(),
+        1,
+        "{}",
+        mine.body
+    );
+    let done_path = format!("/api/v1/tasks/{}/done", task["id"]);
+    let ticked = send(
+        &app,
+        call(
+            Method::POST,
+            &done_path,
+            Some(&token),
+            Some(r#"{"done":true}"#),
+        ),
+    )
+    .await;
+    assert_eq!(ticked.status, StatusCode::OK, "{}", ticked.body);
+    assert!(ticked.json()["done_at"].is_string());
+}

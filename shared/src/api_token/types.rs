@@ -27,15 +27,17 @@ pub enum ApiResource {
     Deals,
     Clients,
     Pipelines,
+    Tasks,
     Events,
     Users,
 }
 
 impl ApiResource {
-    pub const ALL: [ApiResource; 5] = [
+    pub const ALL: [ApiResource; 6] = [
         ApiResource::Deals,
         ApiResource::Clients,
         ApiResource::Pipelines,
+        ApiResource::Tasks,
         ApiResource::Events,
         ApiResource::Users,
     ];
@@ -45,6 +47,7 @@ impl ApiResource {
             ApiResource::Deals => "deals",
             ApiResource::Clients => "clients",
             ApiResource::Pipelines => "pipelines",
+            ApiResource::Tasks => "tasks",
             ApiResource::Events => "events",
             ApiResource::Users => "users",
         }
@@ -245,7 +248,7 @@ mod tests {
         };
         assert_eq!(field_of(past), Some(Field::ExpiresAt));
         let many = NewApiToken {
-            scopes: vec![scope(ApiResource::Deals, ApiAccess::Read); 11],
+            scopes: vec![scope(ApiResource::Deals, ApiAccess::Read); 13],
             ..good
         };
         assert_eq!(field_of(many), Some(Field::Scopes));
