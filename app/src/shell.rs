@@ -121,8 +121,15 @@ fn UserMenu(user: UserView) -> impl IntoView {
         }
     });
     let role = user.role;
+    // Its links navigate inside the app, where nothing else closes the `<details>`.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move |_| {
+        if let Some(menu) = menu.get() {
+            menu.set_open(false);
+        }
+    };
     view! {
-        <details class="usermenu">
+        <details class="usermenu" node_ref=menu>
             <summary aria-label=move || t_string!(i18n, menu.open).to_string()>
                 <span class="avatar" aria-hidden="true">{initials(&user.name)}</span>
                 <span class="usermenu-name">{user.name.clone()}</span>
@@ -137,9 +144,9 @@ fn UserMenu(user: UserView) -> impl IntoView {
                     <span class="muted small">{t!(i18n, language)}</span>
                     <LanguageSwitch persist=true />
                 </div>
-                <a class="usermenu-link" href="/settings/time-zone">{t!(i18n, menu.time_zone, zone = user.time_zone.clone())}</a>
-                <a class="usermenu-link" href="/settings/digest">{t!(i18n, menu.digest)}</a>
-                <a class="usermenu-link" href="/settings/api-tokens">{t!(i18n, menu.api_tokens)}</a>
+                <a class="usermenu-link" href="/settings/time-zone" on:click=close>{t!(i18n, menu.time_zone, zone = user.time_zone.clone())}</a>
+                <a class="usermenu-link" href="/settings/digest" on:click=close>{t!(i18n, menu.digest)}</a>
+                <a class="usermenu-link" href="/settings/api-tokens" on:click=close>{t!(i18n, menu.api_tokens)}</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="btn btn-block">{t!(i18n, menu.sign_out)}</button>
                 </ActionForm>

@@ -22,6 +22,21 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Escaped prose with its `code` spans (the doc comments' backticks) as `<code>`.
+fn prose(text: &str) -> String {
+    escape(text)
+        .split('`')
+        .enumerate()
+        .map(|(at, part)| {
+            if at % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect()
+}
+
 fn text<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or("")
 }
@@ -90,7 +105,7 @@ fn render(doc: &Value) -> String {
          <p><a href=\"/api/v1/openapi.json\">OpenAPI document (JSON)</a></p>",
         escape(text(info, "title")),
         escape(text(info, "version")),
-        escape(text(info, "description")),
+        prose(text(info, "description")),
     ));
     let paths = doc["paths"].as_object().cloned().unwrap_or_default();
     html.push_str("<nav class=\"api-toc\"><h2>Operations</h2><ul>");
@@ -105,7 +120,7 @@ fn render(doc: &Value) -> String {
                     "<li><a href=\"#{anchor}\"><span class=\"api-method\">{}</span> {}</a> {}</li>",
                     method.to_uppercase(),
                     escape(path),
-                    escape(text(op, "summary")),
+                    prose(text(op, "summary")),
                 ));
                 operations.push((anchor, method, path.clone(), op.clone()));
             }
@@ -118,8 +133,8 @@ fn render(doc: &Value) -> String {
              <code>{}</code></h3><p>{}</p><p>{}</p>",
             method.to_uppercase(),
             escape(&path),
-            escape(text(&op, "summary")),
-            escape(text(&op, "description")),
+            prose(text(&op, "summary")),
+            prose(text(&op, "description")),
         ));
         if let Some(params) = op.get("parameters").and_then(Value::as_array) {
             html.push_str(
@@ -137,7 +152,7 @@ fn render(doc: &Value) -> String {
                     escape(text(param, "name")),
                     escape(text(param, "in")),
                     param.get("schema").map(type_of).unwrap_or_default(),
-                    escape(text(param, "description")),
+                    prose(text(param, "description")),
                 ));
             }
             html.push_str("</tbody></table>");
@@ -167,7 +182,7 @@ fn render(doc: &Value) -> String {
         html.push_str(&format!(
             "<section class=\"api-schema\" id=\"schema-{0}\"><h3>{0}</h3><p>{1}</p>",
             escape(name),
-            escape(text(schema, "description")),
+            prose(text(schema, "description")),
         ));
         let required: Vec<&str> = schema["required"]
             .as_array()
@@ -187,7 +202,7 @@ fn render(doc: &Value) -> String {
                     "<tr><td><code>{}</code>{mark}</td><td>{}</td><td>{}</td></tr>",
                     escape(property),
                     type_of(about),
-                    escape(text(about, "description")),
+                    prose(text(about, "description")),
                 ));
             }
             html.push_str("</tbody></table>");
@@ -216,6 +231,10 @@ mod tests {
         ] {
             assert!(html.contains(needle), "{needle}");
         }
+        assert_eq!(
+            prose("use `If-Match` <b>"),
+            "use <code>If-Match</code> &lt;b&gt;"
+        );
         assert_eq!(
             escape("<a href=\"x\">&"),
             "&lt;a href=&quot;x&quot;&gt;&amp;"
