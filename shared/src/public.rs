@@ -22,6 +22,30 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+impl<T> Page<T> {
+    /// A whole list in one page.
+    pub fn all(data: Vec<T>) -> Self {
+        Page {
+            data,
+            next_cursor: None,
+            has_more: false,
+        }
+    }
+
+    /// A page of records in id order: while `more` follow, the cursor continues after the
+    /// last one's id.
+    pub fn by_id(data: Vec<T>, more: bool, id: impl Fn(&T) -> i64) -> Self {
+        let next_cursor = more
+            .then(|| data.last().map(|last| encode_cursor(id(last))))
+            .flatten();
+        Page {
+            data,
+            next_cursor,
+            has_more: more,
+        }
+    }
+}
+
 /// The page size asked for, checked: 1 to `LIMIT_MAX`, `LIMIT_DEFAULT` when absent.
 pub fn page_limit(limit: Option<u64>) -> Result<u64, AppError> {
     match limit {

@@ -9,7 +9,7 @@ use shared::AppError;
 use shared::api_token::{ApiAccess, ApiResource};
 use shared::client::public::{ApiClient, ApiClientCreate, ApiClientPatch};
 use shared::client::{ClientId, ClientKind, ClientListFilter, service as clients};
-use shared::public::{Page, decode_cursor, encode_cursor, page_limit};
+use shared::public::{Page, decode_cursor, page_limit};
 
 use super::extract::{ApiJson, ApiQuery, Caller, if_match, record_id};
 use super::problem::ProblemDocument;
@@ -59,18 +59,10 @@ pub async fn list(
     };
     let (found, more) =
         clients::list_clients_after(&state.db, actor, &filter, after, limit).await?;
-    let next_cursor = more
-        .then(|| {
-            found
-                .last()
-                .map(|client| encode_cursor(i64::from(client.id.0)))
-        })
-        .flatten();
-    Ok(Reply::ok(Page {
-        data: found.into_iter().map(ApiClient::from).collect::<Vec<_>>(),
-        next_cursor,
-        has_more: more,
-    }))
+    let data: Vec<ApiClient> = found.into_iter().map(ApiClient::from).collect();
+    Ok(Reply::ok(Page::by_id(data, more, |client| {
+        i64::from(client.id)
+    })))
 }
 
 /// One client, with its version as the `ETag`.

@@ -11,7 +11,7 @@ use shared::api_token::{ApiAccess, ApiResource};
 use shared::board::BoardFilter;
 use shared::deal::public::{ApiDeal, ApiDealCreate, ApiDealMove, ApiDealPatch};
 use shared::deal::{DealId, MoveDeal, service as deals};
-use shared::public::{Page, decode_cursor, encode_cursor, page_limit};
+use shared::public::{Page, decode_cursor, page_limit};
 use shared::transition::public::ApiTransition;
 
 use super::extract::{ApiJson, ApiQuery, Caller, if_match, record_id};
@@ -91,14 +91,10 @@ pub async fn list(
         now(),
     )
     .await?;
-    let next_cursor = more
-        .then(|| found.last().map(|deal| encode_cursor(i64::from(deal.id.0))))
-        .flatten();
-    Ok(Reply::ok(Page {
-        data: found.into_iter().map(ApiDeal::from).collect::<Vec<_>>(),
-        next_cursor,
-        has_more: more,
-    }))
+    let data: Vec<ApiDeal> = found.into_iter().map(ApiDeal::from).collect();
+    Ok(Reply::ok(Page::by_id(data, more, |deal| {
+        i64::from(deal.id)
+    })))
 }
 
 /// One deal, with its version as the `ETag`.
@@ -242,14 +238,12 @@ pub async fn transitions(
 ) -> Result<Reply, Problem> {
     let actor = caller.may(ApiResource::Deals, ApiAccess::Read)?;
     let history = deals::list_transitions(&state.db, actor, DealId(record_id(&id)?)).await?;
-    Ok(Reply::ok(Page {
-        data: history
+    Ok(Reply::ok(Page::all(
+        history
             .into_iter()
             .map(ApiTransition::from)
             .collect::<Vec<_>>(),
-        next_cursor: None,
-        has_more: false,
-    }))
+    )))
 }
 
 fn checked_version(

@@ -79,11 +79,7 @@ pub async fn custom_fields(
             active: field.active,
         })
         .collect();
-    Ok(Reply::ok(Page {
-        data,
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(data)))
 }
 
 /// The deal's filled custom fields.
@@ -119,9 +115,5 @@ pub async fn deal_values(
             })
         })
         .collect();
-    Ok(Reply::ok(Page {
-        data,
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(data)))
 }

@@ -35,14 +35,12 @@ pub async fn conclusions(
     // The deal's visibility first: conclusions of a hidden deal look missing.
     shared::deal::service::get_deal(&state.db, actor, deal).await?;
     let found = shared::conclusion::service::conclusions_of(&state.db, deal).await?;
-    Ok(Reply::ok(Page {
-        data: found
+    Ok(Reply::ok(Page::all(
+        found
             .into_iter()
             .map(ApiConclusion::from)
             .collect::<Vec<_>>(),
-        next_cursor: None,
-        has_more: false,
-    }))
+    )))
 }
 
 /// A conclusion of one of the token user's departments.

@@ -63,11 +63,7 @@ pub async fn users(State(state): State<AppState>, caller: Caller) -> Result<Repl
             active: user.active,
         })
         .collect();
-    Ok(Reply::ok(Page {
-        data,
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(data)))
 }
 
 /// Every department.
@@ -89,9 +85,5 @@ pub async fn departments(State(state): State<AppState>, caller: Caller) -> Resul
             head_id: d.head.map(|u| u.0),
         })
         .collect();
-    Ok(Reply::ok(Page {
-        data,
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(data)))
 }

@@ -25,11 +25,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Reply
     for (id, _) in list_pipelines(&state.db).await? {
         data.push(ApiPipeline::from(load_pipeline(&state.db, id).await?));
     }
-    Ok(Reply::ok(Page {
-        data,
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(data)))
 }
 
 /// One pipeline with its stages.

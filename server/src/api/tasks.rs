@@ -32,11 +32,7 @@ pub async fn mine(State(state): State<AppState>, caller: Caller) -> Result<Reply
         .chain(mine.done)
         .map(ApiTask::from)
         .collect();
-    Ok(Reply::ok(Page {
-        data,
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(data)))
 }
 
 /// Every task about the deal, open ones first.
@@ -57,11 +53,9 @@ pub async fn of_deal(
     let deal = DealId(record_id(&id)?);
     shared::deal::service::get_deal(&state.db, actor, deal).await?;
     let found = tasks::tasks_of(&state.db, shared::timeline::Subject::Deal(deal)).await?;
-    Ok(Reply::ok(Page {
-        data: found.into_iter().map(ApiTask::from).collect::<Vec<_>>(),
-        next_cursor: None,
-        has_more: false,
-    }))
+    Ok(Reply::ok(Page::all(
+        found.into_iter().map(ApiTask::from).collect::<Vec<_>>(),
+    )))
 }
 
 /// A new task.
