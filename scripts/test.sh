@@ -95,8 +95,9 @@ if curl -fs "http://$E2E_ADDR/healthz" >/dev/null 2>&1; then
   echo "something already serves $E2E_ADDR; stop it or set KONVEYER_E2E_PORT" >&2
   exit 1
 fi
+# The webhook test's receiver listens on loopback, which the server refuses unless allowed.
 KONVEYER_DATA_DIR="$E2E_DIR" KONVEYER_ADDR="$E2E_ADDR" LEPTOS_SITE_ROOT="$ROOT/target/site" \
-  "$KONVEYER" serve > "$E2E_DIR/server.log" 2>&1 &
+  KONVEYER_OUTBOUND_ALLOW_HOSTS=127.0.0.1 "$KONVEYER" serve > "$E2E_DIR/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$SMOKE_DIR" "$E2E_DIR"' EXIT
 for _ in $(seq 1 120); do

@@ -1,10 +1,11 @@
-//! Administration: users, departments, pipelines, custom fields and background jobs.
+//! Administration: users, departments, pipelines, custom fields, webhooks and background jobs.
 
 pub mod departments;
 pub mod fields;
 pub mod jobs;
 pub mod pipelines;
 pub mod users;
+pub mod webhooks;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,6 +27,7 @@ pub fn AdminLayout() -> impl IntoView {
                 <A href="/admin/departments">{t!(i18n, admin.departments)}</A>
                 <A href="/admin/pipelines">{t!(i18n, pipelines.title)}</A>
                 <A href="/admin/fields">{t!(i18n, custom.title)}</A>
+                <A href="/admin/webhooks">{t!(i18n, admin.webhooks)}</A>
                 <A href="/admin/jobs">{t!(i18n, admin.jobs)}</A>
             </nav>
             <Outlet />

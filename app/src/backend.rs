@@ -32,6 +32,11 @@ pub fn outbound_allowed() -> Result<AllowedHosts, AppError> {
     use_context::<AllowedHosts>().ok_or(AppError::Internal)
 }
 
+/// What sends webhooks (the server's checked outbound client).
+pub fn webhook_sender() -> Result<Arc<dyn shared::webhook::service::Sender>, AppError> {
+    use_context::<Arc<dyn shared::webhook::service::Sender>>().ok_or(AppError::Internal)
+}
+
 /// The caller, or `Unauthenticated`.
 pub fn identity() -> Result<Identity, AppError> {
     use_context::<http::request::Parts>()

@@ -57,6 +57,9 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::Cursor => t_string!(i18n, fields.cursor).to_string(),
         Field::Limit => t_string!(i18n, fields.limit).to_string(),
         Field::IdempotencyKey => t_string!(i18n, fields.idempotency_key).to_string(),
+        Field::WebhookUrl => t_string!(i18n, fields.webhook_url).to_string(),
+        Field::EventTypes => t_string!(i18n, fields.event_types).to_string(),
+        Field::Description => t_string!(i18n, fields.description).to_string(),
     }
 }
 

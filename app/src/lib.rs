@@ -125,6 +125,8 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("pipelines") view={Lazy::<PipelinesRoute>::new()} />
                             <Route path=path!("fields") view={Lazy::<CustomFieldsRoute>::new()} />
                             <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
+                            <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} />
+                            <Route path=path!("webhooks/:id") view={Lazy::<WebhookDeliveriesRoute>::new()} />
                         </ParentRoute>
                     </ParentRoute>
                 </Routes>
@@ -172,4 +174,6 @@ lazy_page! {
     PipelinesRoute => admin::pipelines::PipelinesPage;
     CustomFieldsRoute => admin::fields::CustomFieldsPage;
     JobsRoute => admin::jobs::JobsPage;
+    WebhooksRoute => admin::webhooks::WebhooksPage;
+    WebhookDeliveriesRoute => admin::webhooks::WebhookDeliveriesPage;
 }

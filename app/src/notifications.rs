@@ -122,6 +122,9 @@ fn Item(
             t_string!(i18n, notifications.mentioned, who = who.clone()).to_string()
         }
         NotificationKind::TaskDue => t_string!(i18n, notifications.task_due).to_string(),
+        NotificationKind::WebhookStopped => {
+            t_string!(i18n, notifications.webhook_stopped).to_string()
+        }
     };
     let when = moment(notification.created_at);
     view! {

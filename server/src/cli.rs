@@ -232,13 +232,25 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         crate::outbound::Outbound::new(config.outbound_allowed())?,
         crate::jobs::digest::Retry::default(),
     );
+    let instance = format!("{}-{}", hostname(), std::process::id());
+    let wake_workers = Arc::new(tokio::sync::Notify::new());
+    crate::jobs::webhook::spawn(
+        db.clone(),
+        state.events.clone(),
+        wake_workers.clone(),
+        instance.clone(),
+        now,
+    );
     crate::jobs::Workers {
         db: db.clone(),
         events: state.events.clone(),
         digests: Arc::new(digests),
+        webhooks: Arc::new(crate::jobs::webhook::WebhookSender::new(
+            config.outbound_allowed(),
+        )?),
         clock: now,
-        instance: format!("{}-{}", hostname(), std::process::id()),
-        wake: Arc::new(tokio::sync::Notify::new()),
+        instance,
+        wake: wake_workers,
     }
     .spawn(JOB_WORKERS);
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -4,6 +4,7 @@
 //! taken again once its lease ends.
 
 pub mod digest;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,8 @@ pub struct Workers {
     pub db: Db,
     pub events: EventBus,
     pub digests: Arc<digest::Digests>,
+    /// Sends webhook deliveries.
+    pub webhooks: Arc<dyn shared::webhook::service::Sender>,
     pub clock: fn() -> DateTime<Utc>,
     /// Names this server's workers in leases (`<instance>-<n>`).
     pub instance: String,
@@ -142,6 +145,20 @@ impl Workers {
                     .await
                     .map_err(|e| e.to_string())
             }
+            shared::webhook::service::DELIVER_JOB => {
+                let DeliveryPayload { delivery_id } = payload(job)?;
+                shared::webhook::service::deliver(
+                    &self.db,
+                    self.webhooks.as_ref(),
+                    &self.events,
+                    shared::webhook::DeliveryId(delivery_id),
+                    webhook::jitter(),
+                    self.clock,
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+            }
             other => Err(format!("no handler for jobs of kind {other:?}")),
         }
     }
@@ -150,6 +167,11 @@ impl Workers {
 #[derive(Deserialize)]
 struct TaskPayload {
     task_id: i32,
+}
+
+#[derive(Deserialize)]
+struct DeliveryPayload {
+    delivery_id: i64,
 }
 
 #[derive(Deserialize)]

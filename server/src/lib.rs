@@ -58,6 +58,14 @@ pub fn build_router(state: AppState) -> Router {
     let db = state.db.clone();
     let events: Arc<dyn shared::event::EventSink> = Arc::new(state.events.clone());
     let outbound_allowed = state.config.outbound_allowed();
+    let webhook_sender: Option<Arc<dyn shared::webhook::service::Sender>> =
+        match jobs::webhook::WebhookSender::new(outbound_allowed.clone()) {
+            Ok(sender) => Some(Arc::new(sender)),
+            Err(err) => {
+                tracing::error!(error = %err, "no webhook sender: test sends will fail");
+                None
+            }
+        };
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name("konveyer_session")
         .with_http_only(true)
@@ -78,6 +86,9 @@ pub fn build_router(state: AppState) -> Router {
                 provide_context(db.clone());
                 provide_context(events.clone());
                 provide_context(outbound_allowed.clone());
+                if let Some(sender) = webhook_sender.clone() {
+                    provide_context(sender);
+                }
             },
             move || shell(options.clone()),
         )

@@ -87,6 +87,28 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// Any answer but a redirect.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub status: StatusCode,
+    /// `Retry-After`, in seconds from now.
+    pub retry_after: Option<i64>,
+    /// At most `Limits::max_body` bytes.
+    pub body: Vec<u8>,
+    /// Whether `body` is the whole answer.
+    pub complete: bool,
+}
+
+/// `Retry-After` in seconds: a number of seconds, or an HTTP date (a past one is 0).
+pub fn retry_after_seconds(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<i64>() {
+        return (seconds >= 0).then_some(seconds);
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&chrono::Utc) - now).num_seconds().max(0))
+}
+
 /// The checked client; cheap to clone (one connection pool).
 #[derive(Debug, Clone)]
 pub struct Outbound {
@@ -128,14 +150,67 @@ impl Outbound {
         body: &serde_json::Value,
     ) -> Result<Answer, OutboundError> {
         let url = self.check_url(url)?;
-        let response = self
-            .http
-            .post(url)
-            .json(body)
-            .send()
+        let exchange = self.exchange(self.http.post(url).json(body)).await?;
+        if !exchange.status.is_success() {
+            return Err(OutboundError::Http(exchange.status));
+        }
+        if !exchange.complete {
+            return Err(OutboundError::TooLarge(self.max_body));
+        }
+        Ok(Answer {
+            status: exchange.status,
+            body: exchange.body,
+        })
+    }
+
+    /// POSTs `body` (already serialised, as signed) with `headers`, and returns whatever
+    /// the target answered but a redirect: the caller judges the status.
+    pub async fn post_bytes(
+        &self,
+        url: &str,
+        headers: reqwest::header::HeaderMap,
+        body: Vec<u8>,
+    ) -> Result<Exchange, OutboundError> {
+        let url = self.check_url(url)?;
+        self.exchange(self.http.post(url).headers(headers).body(body))
             .await
-            .map_err(failure)?;
-        self.read(response).await
+    }
+
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "an adapter: a Retry-After date is read against the wall clock"
+    )]
+    async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<Exchange, OutboundError> {
+        let mut response = request.send().await.map_err(failure)?;
+        let status = response.status();
+        if status.is_redirection() {
+            return Err(OutboundError::Redirect(status));
+        }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| retry_after_seconds(value, chrono::Utc::now()));
+        let mut body = Vec::new();
+        let mut complete = response
+            .content_length()
+            .is_none_or(|length| length <= self.max_body as u64);
+        // An announced oversize answer is not read at all.
+        while complete && let Some(chunk) = response.chunk().await.map_err(failure)? {
+            let room = self.max_body - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                complete = false;
+            } else {
+                body.extend_from_slice(&chunk);
+            }
+        }
+        Ok(Exchange {
+            status,
+            retry_after,
+            body,
+            complete,
+        })
     }
 
     fn check_url(&self, url: &str) -> Result<Url, OutboundError> {
@@ -160,31 +235,6 @@ impl Outbound {
             return Err(OutboundError::RefusedAddress);
         }
         Ok(url)
-    }
-
-    async fn read(&self, mut response: reqwest::Response) -> Result<Answer, OutboundError> {
-        let status = response.status();
-        if status.is_redirection() {
-            return Err(OutboundError::Redirect(status));
-        }
-        if !status.is_success() {
-            return Err(OutboundError::Http(status));
-        }
-        let too_large = OutboundError::TooLarge(self.max_body);
-        if response
-            .content_length()
-            .is_some_and(|length| length > self.max_body as u64)
-        {
-            return Err(too_large);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(failure)? {
-            if body.len() + chunk.len() > self.max_body {
-                return Err(too_large);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Answer { status, body })
     }
 }
 
@@ -318,6 +368,25 @@ mod tests {
         assert!(allowed.check_url("http://10.0.0.5:8080/hook").is_ok());
         assert!(allowed.check_url("http://[::1]/").is_ok());
         assert!(allowed.check_url("http://10.0.0.6/").is_err());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(retry_after_seconds("120", now), Some(120));
+        assert_eq!(retry_after_seconds(" 0 ", now), Some(0));
+        assert_eq!(retry_after_seconds("-5", now), None);
+        assert_eq!(
+            retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(60)
+        );
+        assert_eq!(
+            retry_after_seconds("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(0)
+        );
+        assert_eq!(retry_after_seconds("soon", now), None);
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub enum Field {
     Limit,
     /// An API request's `Idempotency-Key`.
     IdempotencyKey,
+    WebhookUrl,
+    EventTypes,
+    Description,
 }
 
 impl Field {
@@ -130,6 +133,9 @@ impl Field {
             Field::Cursor => "cursor",
             Field::Limit => "limit",
             Field::IdempotencyKey => "idempotency_key",
+            Field::WebhookUrl => "webhook_url",
+            Field::EventTypes => "event_types",
+            Field::Description => "description",
         }
     }
 
@@ -210,6 +216,8 @@ pub enum Entity {
     CustomField,
     Job,
     ApiToken,
+    Webhook,
+    WebhookDelivery,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.

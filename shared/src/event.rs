@@ -120,6 +120,14 @@ pub enum EventData {
         subject: Option<Subject>,
         done: bool,
     },
+    /// A task's due time came while it was open (its assignee was reminded).
+    #[serde(rename = "task.due")]
+    TaskDue {
+        task_id: i32,
+        subject: Option<Subject>,
+        assignee_id: UserId,
+        due_at: DateTime<Utc>,
+    },
     /// A person has a new notification (their bell updates live).
     #[serde(rename = "notification.created")]
     NotificationCreated { user_id: UserId },
@@ -144,6 +152,7 @@ impl EventData {
             EventData::DocumentVersionAdded { .. } => "document.version_added",
             EventData::TaskCreated { .. } => "task.created",
             EventData::TaskDone { .. } => "task.done",
+            EventData::TaskDue { .. } => "task.due",
             EventData::NotificationCreated { .. } => "notification.created",
             EventData::UserAccessChanged { .. } => "user.access_changed",
         }
@@ -169,6 +178,9 @@ impl EventData {
                 task_id, subject, ..
             }
             | EventData::TaskDone {
+                task_id, subject, ..
+            }
+            | EventData::TaskDue {
                 task_id, subject, ..
             } => subject
                 .as_ref()

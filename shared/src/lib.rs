@@ -29,6 +29,7 @@ pub mod time_zone;
 pub mod timeline;
 pub mod transition;
 pub mod user;
+pub mod webhook;
 
 #[cfg(feature = "ssr")]
 pub mod db;

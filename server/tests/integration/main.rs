@@ -30,3 +30,4 @@ mod sessions;
 mod tasks;
 mod timeline;
 mod two_servers;
+mod webhooks;

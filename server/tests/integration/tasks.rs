@@ -226,6 +226,9 @@ pub(crate) fn workers(
             server::outbound::Outbound::new(Default::default()).unwrap(),
             server::jobs::digest::Retry::default(),
         )),
+        webhooks: std::sync::Arc::new(
+            server::jobs::webhook::WebhookSender::new(Default::default()).unwrap(),
+        ),
         clock,
         instance: "test".into(),
         wake: std::sync::Arc::new(tokio::sync::Notify::new()),

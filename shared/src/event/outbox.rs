@@ -82,6 +82,15 @@ pub async fn read_after(
         .collect()
 }
 
+/// One event by its id.
+pub async fn read_one(db: &impl ConnectionTrait, id: i64) -> Result<Option<StoredEvent>, AppError> {
+    events::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(decode)
+        .transpose()
+}
+
 /// The newest event's id (0 when there is none).
 pub async fn last_id(db: &impl ConnectionTrait) -> Result<i64, AppError> {
     let last: Option<i64> = events::Entity::find()

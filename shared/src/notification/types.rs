@@ -10,6 +10,9 @@ pub enum NotificationKind {
     Mention,
     /// One of the person's tasks is due.
     TaskDue,
+    /// A webhook the person subscribed was paused (every attempt at a delivery failed) or
+    /// disabled (its receiver answered 410 Gone); the text is its URL.
+    WebhookStopped,
 }
 
 impl NotificationKind {
@@ -17,13 +20,18 @@ impl NotificationKind {
         match self {
             NotificationKind::Mention => "mention",
             NotificationKind::TaskDue => "task_due",
+            NotificationKind::WebhookStopped => "webhook_stopped",
         }
     }
 
     pub fn parse(text: &str) -> Option<NotificationKind> {
-        [NotificationKind::Mention, NotificationKind::TaskDue]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        [
+            NotificationKind::Mention,
+            NotificationKind::TaskDue,
+            NotificationKind::WebhookStopped,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
     }
 }
 

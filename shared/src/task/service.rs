@@ -229,6 +229,19 @@ pub async fn send_reminder(
         now,
     )
     .await?;
+    crate::event::outbox::append(
+        &txn,
+        &Actor::system(),
+        now,
+        EventData::TaskDue {
+            task_id: task.id,
+            subject: subject_of(&task),
+            assignee_id: UserId(task.assignee_user_id),
+            due_at: task.due_at,
+        },
+        Audience::Nobody,
+    )
+    .await?;
     txn.commit().await?;
     events.appended();
     Ok(true)
