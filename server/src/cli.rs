@@ -1,4 +1,4 @@
-//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user, seed-bench.
+//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user, seed-bench, bench-webhooks.
 
 use std::io::{IsTerminal, Read};
 use std::sync::Arc;
@@ -67,6 +67,8 @@ pub enum Command {
     },
     /// Bulk-load benchmark data (open deals with their history) and time the board.
     SeedBench(crate::bench::SeedBenchArgs),
+    /// Time webhook deliveries to a receiver on loopback (a benchmark, not a test).
+    BenchWebhooks(crate::bench::webhooks::BenchWebhooksArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -114,6 +116,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SeedBench(args) => {
             let db = open_migrated(&config).await?;
             crate::bench::run(&db, args, now()).await
+        }
+        Command::BenchWebhooks(args) => {
+            let db = open_migrated(&config).await?;
+            crate::bench::webhooks::run(&db, args, now).await
         }
     }
 }
