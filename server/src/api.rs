@@ -53,7 +53,11 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/deals/{id}/conclusions",
             get(notes::conclusions).post(notes::add_conclusion),
         )
-        .route("/deals/{id}/comments", post(notes::add_comment))
+        .route(
+            "/deals/{id}/comments",
+            get(notes::deal_comments).post(notes::add_comment),
+        )
+        .route("/clients/{id}/comments", get(notes::client_comments))
         .route("/deals/{id}/custom-values", get(fields::deal_values))
         .route("/custom-fields", get(fields::custom_fields))
         .route("/deals/{id}/tasks", get(tasks::of_deal))

@@ -1,17 +1,20 @@
-//! What departments and colleagues add to a deal through the API: conclusions (read and
-//! add) and comments (add). The same use cases as the deal card.
+//! What departments and colleagues add to a deal or client through the API: conclusions
+//! (read and add) and comments (read by cursor, add). The same use cases as the cards.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use serde::Deserialize;
 use shared::api_token::{ApiAccess, ApiResource};
+use shared::client::ClientId;
 use shared::comment::NewComment;
-use shared::comment::public::{ApiCommentAdded, ApiCommentCreate};
+use shared::comment::public::{ApiComment, ApiCommentAdded, ApiCommentCreate};
 use shared::conclusion::public::{ApiConclusion, ApiConclusionCreate};
 use shared::deal::DealId;
-use shared::public::Page;
+use shared::public::{Page, decode_cursor, page_limit};
+use shared::timeline::Subject;
 
-use super::extract::{ApiJson, Caller, record_id};
+use super::extract::{ApiJson, ApiQuery, Caller, record_id};
 use super::problem::ProblemDocument;
 use super::{Problem, Reply, now, run_once};
 use crate::AppState;
@@ -112,4 +115,74 @@ pub async fn add_comment(
         .created(location))
     };
     run_once(&state, &caller, &headers, &body.request_hash, call).await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CommentListQuery {
+    /// 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u64>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
+}
+
+async fn comments_of(
+    state: &AppState,
+    actor: &shared::access::Actor,
+    subject: Subject,
+    query: CommentListQuery,
+) -> Result<Reply, Problem> {
+    let limit = page_limit(query.limit)?;
+    let after = decode_cursor(query.cursor.as_deref())?;
+    let (found, more) =
+        shared::comment::service::list_comments_after(&state.db, actor, subject, after, limit)
+            .await?;
+    let data: Vec<ApiComment> = found.into_iter().map(ApiComment::from).collect();
+    Ok(Reply::ok(Page::by_id(data, more, |c| i64::from(c.id))))
+}
+
+/// The deal's comments, oldest first.
+#[utoipa::path(get, path = "/api/v1/deals/{id}/comments", operation_id = "list_deal_comments",
+    tag = "deals", params(("id" = i32, Path), CommentListQuery),
+    responses(
+        (status = 200, body = Page<ApiComment>),
+        (status = 400, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub async fn deal_comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<CommentListQuery>,
+) -> Result<Reply, Problem> {
+    let actor = caller.may(ApiResource::Deals, ApiAccess::Read)?;
+    let deal = DealId(record_id(&id)?);
+    comments_of(&state, actor, Subject::Deal(deal), query).await
+}
+
+/// The client's own comments (not their deals'), oldest first.
+#[utoipa::path(get, path = "/api/v1/clients/{id}/comments", operation_id = "list_client_comments",
+    tag = "clients", params(("id" = i32, Path), CommentListQuery),
+    responses(
+        (status = 200, body = Page<ApiComment>),
+        (status = 400, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub async fn client_comments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<CommentListQuery>,
+) -> Result<Reply, Problem> {
+    let actor = caller.may(ApiResource::Clients, ApiAccess::Read)?;
+    let client = ClientId(record_id(&id)?);
+    comments_of(&state, actor, Subject::Client(client), query).await
 }

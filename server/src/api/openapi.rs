@@ -27,6 +27,8 @@ use super::{clients, deals, events, fields, notes, people, pipelines, tasks};
         notes::conclusions,
         notes::add_conclusion,
         notes::add_comment,
+        notes::deal_comments,
+        notes::client_comments,
         fields::deal_values,
         fields::custom_fields,
         tasks::mine,

@@ -922,6 +922,12 @@ async fn clients_through_the_api_with_the_duplicate_check_and_versions() {
     )
     .await;
     assert!(!list.body.contains("Stroy"), "{}", list.body);
+    let notes = format!("{path}/comments");
+    let hidden = send(&app, call(Method::GET, &notes, Some(&theirs), None)).await;
+    assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
+    let mine = send(&app, call(Method::GET, &notes, Some(&token), None)).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    assert_eq!(mine.json()["data"], serde_json::json!([]));
 }
 
 #[tokio::test]
@@ -1049,6 +1055,68 @@ async fn departments_add_conclusions_and_comments_through_the_api() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation.failed",
     );
+    // Read back by cursor, oldest first, one a page.
+    let second = send(
+        &app,
+        call(
+            Method::POST,
+            &comments,
+            Some(&token),
+            Some(r#"{"text":"Second"}"#),
+        ),
+    )
+    .await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let first_page = send(
+        &app,
+        call(
+            Method::GET,
+            &format!("{comments}?limit=1"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(first_page.status, StatusCode::OK, "{}", first_page.body);
+    let page = first_page.json();
+    assert_eq!(page["data"][0]["text"], "Checked, @admin please sign");
+    assert_eq!(page["has_more"], true);
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let next = send(
+        &app,
+        call(
+            Method::GET,
+            &format!("{comments}?limit=1&cursor={cursor}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await
+    .json();
+    assert_eq!(next["data"][0]["text"], "Second");
+    assert_eq!(
+        next["data"][0]["author_name"],
+        page["data"][0]["author_name"]
+    );
+    assert_eq!(next["has_more"], false);
+    for (query, status) in [
+        ("?limit=0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("?limit=101", StatusCode::UNPROCESSABLE_ENTITY),
+        ("?cursor=zzz", StatusCode::BAD_REQUEST),
+        ("?sort=up", StatusCode::BAD_REQUEST),
+    ] {
+        let bad = send(
+            &app,
+            call(
+                Method::GET,
+                &format!("{comments}{query}"),
+                Some(&token),
+                None,
+            ),
+        )
+        .await;
+        assert_eq!(bad.status, status, "{query}: {}", bad.body);
+    }
 
     // Another restricted user's token: the deal's notes are missing.
     let stranger = c.t.user("stranger@bank.ru", Role::Restricted, vec![]).await;
@@ -1065,6 +1133,8 @@ async fn departments_add_conclusions_and_comments_through_the_api() {
         ),
     )
     .await;
+    assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
+    let hidden = send(&app, call(Method::GET, &comments, Some(&theirs), None)).await;
     assert_problem(&hidden, StatusCode::NOT_FOUND, "record.not_found");
 }
 

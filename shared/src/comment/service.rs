@@ -18,6 +18,56 @@ use crate::timeline::entity::comments;
 use crate::user::UserId;
 use crate::user::entity::users;
 
+/// A comment as the API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentRecord {
+    pub id: i32,
+    pub author: Option<(UserId, String)>,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Up to `limit` comments on a deal or client the actor may see, oldest first, after the
+/// comment `after` (0 for the first); and whether more follow.
+pub async fn list_comments_after(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    subject: Subject,
+    after: i64,
+    limit: u64,
+) -> Result<(Vec<CommentRecord>, bool), AppError> {
+    use sea_orm::QuerySelect;
+    ensure_subject_visible(db, actor, subject).await?;
+    let of_subject = match subject {
+        Subject::Deal(deal) => comments::Column::DealId.eq(deal.0),
+        Subject::Client(client) => comments::Column::ClientId.eq(client.0),
+    };
+    let mut rows = comments::Entity::find()
+        .filter(of_subject)
+        .filter(comments::Column::Id.gt(after))
+        .order_by_asc(comments::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let people = crate::user::service::all_user_names(db).await?;
+    Ok((
+        rows.into_iter()
+            .map(|row| CommentRecord {
+                id: row.id,
+                author: row
+                    .author_user_id
+                    .map(UserId)
+                    .map(|user| (user, people.get(&user).cloned().unwrap_or_default())),
+                text: row.text,
+                at: row.at,
+            })
+            .collect(),
+        more,
+    ))
+}
+
 /// Adds a comment to a deal or client the actor may see. Every active colleague it
 /// mentions who may see the record too is notified (and told live, after commit); the
 /// author is not notified of their own mention. Returns who was notified.
