@@ -145,20 +145,16 @@ impl Workers {
                     .await
                     .map_err(|e| e.to_string())
             }
-            shared::webhook::service::DELIVER_JOB => {
-                let DeliveryPayload { delivery_id } = payload(job)?;
-                shared::webhook::service::deliver(
-                    &self.db,
-                    self.webhooks.as_ref(),
-                    &self.events,
-                    shared::webhook::DeliveryId(delivery_id),
-                    webhook::jitter(),
-                    self.clock,
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-            }
+            shared::webhook::service::DISPATCH_JOB => shared::webhook::service::dispatch(
+                &self.db,
+                self.webhooks.as_ref(),
+                &self.events,
+                &mut webhook::jitter,
+                self.clock,
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
             other => Err(format!("no handler for jobs of kind {other:?}")),
         }
     }
@@ -167,11 +163,6 @@ impl Workers {
 #[derive(Deserialize)]
 struct TaskPayload {
     task_id: i32,
-}
-
-#[derive(Deserialize)]
-struct DeliveryPayload {
-    delivery_id: i64,
 }
 
 #[derive(Deserialize)]

@@ -17,8 +17,8 @@ use crate::outbound::{Outbound, OutboundError};
 /// The event-log consumer's name (its durable cursor).
 const CONSUMER: &str = "webhooks";
 /// How often the sweep looks for stalled deliveries, and how long one must have waited.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
-const STALLED_MINUTES: i64 = 5;
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+const STALLED_SECONDS: i64 = 10;
 /// Bytes of an answer read (the attempt log keeps the start of it).
 const ANSWER_BYTES: usize = 4 * 1024;
 
@@ -128,10 +128,10 @@ pub fn spawn(
         let mut every = tokio::time::interval(SWEEP_EVERY);
         loop {
             every.tick().await;
-            let stalled = chrono::Duration::minutes(STALLED_MINUTES);
-            match service::wake_stalled(&db, clock(), stalled, 1000).await {
-                Ok(0) => {}
-                Ok(woken) => tracing::info!(woken, "woke stalled webhook deliveries"),
+            let stalled = chrono::Duration::seconds(STALLED_SECONDS);
+            match service::wake_stalled(&db, clock(), stalled).await {
+                Ok(false) => {}
+                Ok(true) => tracing::info!("woke stalled webhook deliveries"),
                 Err(err) => tracing::warn!(error = %err, "webhook sweep"),
             }
         }

@@ -91,6 +91,21 @@ pub async fn read_one(db: &impl ConnectionTrait, id: i64) -> Result<Option<Store
         .transpose()
 }
 
+/// The events with these ids (those that exist), in id order.
+pub async fn read_many(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<Vec<StoredEvent>, AppError> {
+    events::Entity::find()
+        .filter(events::Column::Id.is_in(ids))
+        .order_by_asc(events::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
 /// The newest event's id (0 when there is none).
 pub async fn last_id(db: &impl ConnectionTrait) -> Result<i64, AppError> {
     let last: Option<i64> = events::Entity::find()

@@ -4,8 +4,10 @@
 //!
 //! Order per record: every delivery has a lane (`deal:12`), and a delivery is only
 //! claimed while no earlier delivery of its lane and subscription is pending or being
-//! sent. Finishing one wakes the next of its lane. A job per wake-up runs `deliver`;
-//! a duplicate or early job finds nothing to claim and does nothing.
+//! sent. The dispatch job claims what is due in batches (at most one per lane), sends a
+//! batch at once and records it in one transaction, then claims again: the next of each
+//! lane is free by then. New deliveries, retries, resumes and resends enqueue a dispatch;
+//! one with nothing due does nothing.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -32,8 +34,8 @@ use crate::outbound::AllowedHosts;
 use crate::pipeline::{PipelineId, StageKind};
 use crate::user::UserId;
 
-/// The job that sends a delivery (payload `{"delivery_id": n}`).
-pub const DELIVER_JOB: &str = "webhook.deliver";
+/// The job that sends what is due (payload `{}`).
+pub const DISPATCH_JOB: &str = "webhook.dispatch";
 /// How long a claimed delivery is its worker's (the call itself times out well before).
 const SEND_LEASE_SECONDS: i64 = 120;
 /// How long a rotated-out secret still signs.
@@ -331,20 +333,8 @@ pub async fn resume_webhook(
     row.state_reason = Set(None);
     row.updated_at = Set(now);
     let row = row.update(&txn).await?;
-    // The first pending delivery of each lane; the rest follow it.
-    let heads: Vec<(i64, DateTime<Utc>)> = webhook_deliveries::Entity::find()
-        .select_only()
-        .column(webhook_deliveries::Column::Id)
-        .column(webhook_deliveries::Column::NextAt)
-        .filter(webhook_deliveries::Column::WebhookId.eq(id.0))
-        .filter(webhook_deliveries::Column::State.eq(DeliveryState::Pending.as_str()))
-        .filter(Expr::cust(LANE_FREE))
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    for (delivery, next_at) in heads {
-        wake(&txn, DeliveryId(delivery), Ord::max(next_at, now), now).await?;
-    }
+    // What queued up while it was paused goes out now (in order: the lanes see to it).
+    wake(&txn, now, now).await?;
     txn.commit().await?;
     events.appended();
     view(db, row).await
@@ -474,27 +464,39 @@ pub async fn resend(
             }),
         };
     };
-    wake(&txn, id, now, now).await?;
+    wake(&txn, now, now).await?;
     txn.commit().await?;
     events.appended();
     Ok(delivery_view(row, Vec::new()))
 }
 
-/// Enqueues the job that will try to send `delivery` at `at`.
+/// Enqueues a dispatch at `at`: the job that sends every delivery due then.
 async fn wake(
     db: &impl ConnectionTrait,
-    delivery: DeliveryId,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let mut job = NewJob::new(
-        DELIVER_JOB,
-        serde_json::json!({ "delivery_id": delivery.0 }),
-        at,
-    );
-    // Failures are retried by the delivery's own schedule, not the queue's.
+    let mut job = NewJob::new(DISPATCH_JOB, serde_json::json!({}), at);
+    // Failures are retried by each delivery's own schedule, not the queue's.
     job.max_attempts = 3;
     enqueue(db, job, now).await?;
+    Ok(())
+}
+
+/// Enqueues a dispatch for now unless one is already waiting to run: new deliveries need
+/// one job, not one each. (A waiting dispatch that starts before this transaction commits
+/// misses what it added; the sweep, `wake_stalled`, catches that within seconds.)
+async fn wake_soon(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), AppError> {
+    use crate::job::entity::jobs;
+    let waiting = jobs::Entity::find()
+        .filter(jobs::Column::Kind.eq(DISPATCH_JOB))
+        .filter(jobs::Column::State.eq(crate::job::JobState::Queued.as_str()))
+        .filter(jobs::Column::RunAt.lte(now))
+        .count(db)
+        .await?;
+    if waiting == 0 {
+        wake(db, now, now).await?;
+    }
     Ok(())
 }
 
@@ -551,6 +553,7 @@ pub async fn fan_out(
     let lane = lane_of(data);
     let txn = db.begin().await?;
     let mut created = 0;
+    let mut active = false;
     for subscription in subscriptions {
         let types = types_of(&subscription.event_types);
         let Some(kind) = delivered_as(&types, base, outcome) else {
@@ -585,12 +588,13 @@ pub async fn fan_out(
         ])
         .exec(&txn)
         .await?;
-        if let sea_orm::TryInsertResult::Inserted(row) = inserted {
+        if let sea_orm::TryInsertResult::Inserted(_) = inserted {
             created += 1;
-            if subscription.state == WebhookState::Active.as_str() {
-                wake(&txn, DeliveryId(row.last_insert_id), now, now).await?;
-            }
+            active |= subscription.state == WebhookState::Active.as_str();
         }
+    }
+    if active {
+        wake_soon(&txn, now).await?;
     }
     txn.commit().await?;
     Ok(created)
@@ -661,14 +665,36 @@ fn body_of(event: StoredEvent, event_type: &str) -> Result<Vec<u8>, AppError> {
     serde_json::to_vec(&public).map_err(|_| AppError::Internal)
 }
 
-/// Takes a delivery for sending if it is due, its subscription is active and nothing
-/// earlier in its lane is unfinished; `None` otherwise (another worker has it, it waits,
-/// or it is done).
-pub async fn claim(
+/// Takes up to `limit` deliveries for sending: due, of an active subscription, with no
+/// earlier delivery of their lane unfinished (so at most one per lane), or left `sending`
+/// by a worker whose lease ended. Empty when nothing is due.
+pub async fn claim_due(
     db: &impl ConnectionTrait,
-    delivery: DeliveryId,
     now: DateTime<Utc>,
-) -> Result<Option<Outgoing>, AppError> {
+    limit: u64,
+) -> Result<Vec<Outgoing>, AppError> {
+    let due = || {
+        sea_orm::Condition::all()
+            .add(webhook_deliveries::Column::NextAt.lte(now))
+            .add(
+                webhook_deliveries::Column::State
+                    .eq(DeliveryState::Pending.as_str())
+                    .or(webhook_deliveries::Column::State
+                        .eq(DeliveryState::Sending.as_str())
+                        .and(webhook_deliveries::Column::LockedUntil.lt(now))),
+            )
+            .add(Expr::cust(LANE_FREE))
+            .add(Expr::cust(SUBSCRIPTION_ACTIVE))
+    };
+    let candidates = webhook_deliveries::Entity::find()
+        .select_only()
+        .column(webhook_deliveries::Column::Id)
+        .filter(due())
+        .order_by_asc(webhook_deliveries::Column::Id)
+        .limit(limit)
+        .into_query();
+    // The same condition again on each row: of two dispatchers, the first to change a
+    // row takes it.
     let claimed = webhook_deliveries::Entity::update_many()
         .col_expr(
             webhook_deliveries::Column::State,
@@ -682,152 +708,169 @@ pub async fn claim(
             webhook_deliveries::Column::Attempts,
             Expr::col(webhook_deliveries::Column::Attempts).add(1),
         )
-        .filter(webhook_deliveries::Column::Id.eq(delivery.0))
-        .filter(webhook_deliveries::Column::NextAt.lte(now))
-        .filter(
-            webhook_deliveries::Column::State
-                .eq(DeliveryState::Pending.as_str())
-                .or(webhook_deliveries::Column::State
-                    .eq(DeliveryState::Sending.as_str())
-                    .and(webhook_deliveries::Column::LockedUntil.lt(now))),
-        )
-        .filter(Expr::cust(LANE_FREE))
-        .filter(Expr::cust(SUBSCRIPTION_ACTIVE))
+        .filter(webhook_deliveries::Column::Id.in_subquery(candidates))
+        .filter(due())
         .exec_with_returning(db)
         .await?;
-    let Some(row) = claimed.into_iter().next() else {
-        return Ok(None);
-    };
-    let webhook = webhooks::Entity::find_by_id(row.webhook_id)
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    let Some(event) = outbox::read_one(db, row.event_id).await? else {
-        return Err(AppError::Internal);
-    };
-    let body = body_of(event, &row.event_type)?;
-    Ok(Some(outgoing(
-        &webhook,
-        Some(delivery),
-        message_id(row.event_id, row.webhook_id),
-        body,
-        now,
-    )))
+    if claimed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut subscriptions: Vec<webhooks::Model> = webhooks::Entity::find()
+        .filter(webhooks::Column::Id.is_in(claimed.iter().map(|row| row.webhook_id)))
+        .all(db)
+        .await?;
+    subscriptions.sort_by_key(|w| w.id);
+    let events = outbox::read_many(db, claimed.iter().map(|row| row.event_id)).await?;
+    let mut messages = Vec::with_capacity(claimed.len());
+    for row in claimed {
+        let webhook = subscriptions
+            .binary_search_by_key(&row.webhook_id, |w| w.id)
+            .ok()
+            .and_then(|at| subscriptions.get(at))
+            .ok_or_else(not_found)?;
+        let event = events
+            .iter()
+            .find(|event| event.record.id == row.event_id)
+            .cloned()
+            .ok_or(AppError::Internal)?;
+        let body = body_of(event, &row.event_type)?;
+        messages.push(outgoing(
+            webhook,
+            Some(DeliveryId(row.id)),
+            message_id(row.event_id, row.webhook_id),
+            body,
+            now,
+        ));
+    }
+    Ok(messages)
 }
 
-/// Records an attempt at a claimed delivery and decides what follows: delivered (and the
-/// next of its lane woken), retried on the schedule (or after `Retry-After` when longer),
-/// failed for good after the last attempt (the subscription paused, its owner told), or
-/// on 410 Gone the subscription disabled. `jitter` is a fraction within ±0.1.
-pub async fn record(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    delivery: DeliveryId,
+/// What to do after an attempt: the state it leaves the delivery in and when it runs again.
+fn next_step(
+    attempts: i32,
     reply: &Reply,
     jitter: f64,
     now: DateTime<Utc>,
-) -> Result<DeliveryState, AppError> {
-    let txn = db.begin().await?;
-    let Some(row) = webhook_deliveries::Entity::find_by_id(delivery.0)
-        .one(&txn)
-        .await?
-        .filter(|row| row.state == DeliveryState::Sending.as_str())
-    else {
-        // Resent or deleted meanwhile: the attempt is not this worker's to record.
-        return Ok(DeliveryState::Pending);
-    };
-    webhook_attempts::ActiveModel {
-        delivery_id: Set(row.id),
-        attempted_at: Set(now),
-        status: Set(reply.status.map(i32::from)),
-        error: Set(reply.error.clone()),
-        response_excerpt: Set(reply.excerpt.chars().take(EXCERPT_CHARS).collect()),
-        duration_ms: Set(reply.duration_ms),
-        ..Default::default()
+) -> (DeliveryState, DateTime<Utc>) {
+    if reply.delivered() || reply.status == Some(410) {
+        let state = if reply.delivered() {
+            DeliveryState::Delivered
+        } else {
+            DeliveryState::Failed
+        };
+        return (state, now);
     }
-    .insert(&txn)
-    .await?;
-    let gone = reply.status == Some(410);
-    let (state, next_at) = if reply.delivered() {
-        (DeliveryState::Delivered, now)
-    } else if gone {
-        (DeliveryState::Failed, now)
-    } else {
-        match retry_delay_seconds(row.attempts, jitter) {
-            Some(delay) => {
-                let asked = reply
-                    .retry_after
-                    .unwrap_or(0)
-                    .clamp(0, RETRY_AFTER_MAX_SECONDS);
-                (
-                    DeliveryState::Pending,
-                    now + Duration::seconds(Ord::max(delay, asked)),
-                )
-            }
-            None => (DeliveryState::Failed, now),
+    match retry_delay_seconds(attempts, jitter) {
+        Some(delay) => {
+            let asked = reply
+                .retry_after
+                .unwrap_or(0)
+                .clamp(0, RETRY_AFTER_MAX_SECONDS);
+            (
+                DeliveryState::Pending,
+                now + Duration::seconds(Ord::max(delay, asked)),
+            )
         }
-    };
-    let mut update = webhook_deliveries::Entity::update_many()
-        .col_expr(
-            webhook_deliveries::Column::State,
-            Expr::value(state.as_str()),
-        )
-        .col_expr(webhook_deliveries::Column::NextAt, Expr::value(next_at))
-        .col_expr(
-            webhook_deliveries::Column::LockedUntil,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(
-            webhook_deliveries::Column::LastStatus,
-            Expr::value(reply.status.map(i32::from)),
-        )
-        .col_expr(
-            webhook_deliveries::Column::LastError,
-            Expr::value(reply.error.clone()),
-        );
-    if state == DeliveryState::Delivered {
-        update = update.col_expr(
-            webhook_deliveries::Column::DeliveredAt,
-            Expr::value(Some(now)),
-        );
+        None => (DeliveryState::Failed, now),
     }
-    update
-        .filter(webhook_deliveries::Column::Id.eq(row.id))
-        .exec(&txn)
-        .await?;
-    match state {
-        DeliveryState::Pending => wake(&txn, delivery, next_at, now).await?,
-        DeliveryState::Delivered => wake_next(&txn, &row, now).await?,
-        _ => {
-            let reason = if gone {
-                "The receiver answered 410 Gone: it no longer wants these events."
-            } else {
-                "A delivery failed every attempt; sending is paused until resumed."
-            };
-            stop(&txn, row.webhook_id, gone, reason, now).await?;
-        }
-    }
-    txn.commit().await?;
-    Ok(state)
 }
 
-/// Wakes the next pending delivery of `done`'s lane.
-async fn wake_next(
-    db: &impl ConnectionTrait,
-    done: &webhook_deliveries::Model,
+/// Records the attempts at claimed deliveries, in one transaction, and decides what
+/// follows each: delivered (the next of its lane is free for the next claim), retried on
+/// the schedule (or after `Retry-After` when longer; a dispatch is enqueued for then),
+/// failed for good after the last attempt (the subscription paused, its owner told), or
+/// on 410 Gone the subscription disabled. `jitter` gives a fraction within ±0.1 per retry.
+/// Returns the states, in the order given.
+pub async fn record(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    attempts: &[(DeliveryId, Reply)],
+    jitter: &mut (dyn FnMut() -> f64 + Send),
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let next = webhook_deliveries::Entity::find()
-        .filter(webhook_deliveries::Column::WebhookId.eq(done.webhook_id))
-        .filter(webhook_deliveries::Column::Lane.eq(done.lane.as_str()))
-        .filter(webhook_deliveries::Column::Id.gt(done.id))
-        .filter(webhook_deliveries::Column::State.eq(DeliveryState::Pending.as_str()))
-        .order_by_asc(webhook_deliveries::Column::Id)
-        .one(db)
+) -> Result<Vec<DeliveryState>, AppError> {
+    let txn = db.begin().await?;
+    let rows = webhook_deliveries::Entity::find()
+        .filter(webhook_deliveries::Column::Id.is_in(attempts.iter().map(|(id, _)| id.0)))
+        .all(&txn)
         .await?;
-    if let Some(next) = next {
-        wake(db, DeliveryId(next.id), Ord::max(next.next_at, now), now).await?;
+    let mut states = Vec::with_capacity(attempts.len());
+    let mut retries: Vec<DateTime<Utc>> = Vec::new();
+    for (delivery, reply) in attempts {
+        let Some(row) = rows
+            .iter()
+            .find(|row| row.id == delivery.0)
+            .filter(|row| row.state == DeliveryState::Sending.as_str())
+        else {
+            // Resent or deleted meanwhile: the attempt is not this worker's to record.
+            states.push(DeliveryState::Pending);
+            continue;
+        };
+        webhook_attempts::ActiveModel {
+            delivery_id: Set(row.id),
+            attempted_at: Set(now),
+            status: Set(reply.status.map(i32::from)),
+            error: Set(reply.error.clone()),
+            response_excerpt: Set(reply.excerpt.chars().take(EXCERPT_CHARS).collect()),
+            duration_ms: Set(reply.duration_ms),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let (state, next_at) = next_step(row.attempts, reply, jitter(), now);
+        let mut update = webhook_deliveries::Entity::update_many()
+            .col_expr(
+                webhook_deliveries::Column::State,
+                Expr::value(state.as_str()),
+            )
+            .col_expr(webhook_deliveries::Column::NextAt, Expr::value(next_at))
+            .col_expr(
+                webhook_deliveries::Column::LockedUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
+            .col_expr(
+                webhook_deliveries::Column::LastStatus,
+                Expr::value(reply.status.map(i32::from)),
+            )
+            .col_expr(
+                webhook_deliveries::Column::LastError,
+                Expr::value(reply.error.clone()),
+            );
+        if state == DeliveryState::Delivered {
+            update = update.col_expr(
+                webhook_deliveries::Column::DeliveredAt,
+                Expr::value(Some(now)),
+            );
+        }
+        update
+            .filter(webhook_deliveries::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+        match state {
+            // One dispatch per second of retries is enough.
+            DeliveryState::Pending
+                if !retries
+                    .iter()
+                    .any(|at| at.timestamp() == next_at.timestamp()) =>
+            {
+                retries.push(next_at);
+            }
+            DeliveryState::Failed => {
+                let gone = reply.status == Some(410);
+                let reason = if gone {
+                    "The receiver answered 410 Gone: it no longer wants these events."
+                } else {
+                    "A delivery failed every attempt; sending is paused until resumed."
+                };
+                stop(&txn, row.webhook_id, gone, reason, now).await?;
+            }
+            _ => {}
+        }
+        states.push(state);
     }
-    Ok(())
+    for at in retries {
+        wake(&txn, at, now).await?;
+    }
+    txn.commit().await?;
+    Ok(states)
 }
 
 /// Pauses (or on 410 disables) a subscription and tells its owner.
@@ -869,25 +912,46 @@ async fn stop(
     Ok(())
 }
 
-/// Claims, sends and records one delivery; `None` when there was nothing to send.
-pub async fn deliver(
+/// Deliveries sent at once by one dispatch.
+pub const DISPATCH_BATCH: u64 = 32;
+/// A dispatch hands over to a new job after this long (jobs have a time limit).
+const DISPATCH_SECONDS: i64 = 60;
+
+/// The dispatch job: claims what is due in batches, sends each batch at once and records
+/// it, until nothing is due (or a minute passed: the rest goes to a new dispatch). Returns
+/// how many were sent.
+pub async fn dispatch(
     db: &(impl ConnectionTrait + TransactionTrait),
     sender: &dyn Sender,
     events: &impl EventSink,
-    delivery: DeliveryId,
-    jitter: f64,
+    jitter: &mut (dyn FnMut() -> f64 + Send),
     clock: fn() -> DateTime<Utc>,
-) -> Result<Option<DeliveryState>, AppError> {
-    let Some(message) = claim(db, delivery, clock()).await? else {
-        return Ok(None);
-    };
-    let reply = sender.send(&message).await;
-    let state = record(db, delivery, &reply, jitter, clock()).await?;
-    if state == DeliveryState::Failed {
-        // The owner's bell.
-        events.appended();
+) -> Result<usize, AppError> {
+    let started = clock();
+    let mut sent = 0;
+    loop {
+        let batch = claim_due(db, clock(), DISPATCH_BATCH).await?;
+        if batch.is_empty() {
+            return Ok(sent);
+        }
+        let replies =
+            futures::future::join_all(batch.iter().map(|message| sender.send(message))).await;
+        let attempts: Vec<(DeliveryId, Reply)> = batch
+            .iter()
+            .zip(replies)
+            .filter_map(|(message, reply)| message.delivery.map(|id| (id, reply)))
+            .collect();
+        sent += attempts.len();
+        let states = record(db, &attempts, jitter, clock()).await?;
+        if states.contains(&DeliveryState::Failed) {
+            // The owner's bell.
+            events.appended();
+        }
+        if clock() - started > Duration::seconds(DISPATCH_SECONDS) {
+            wake(db, clock(), clock()).await?;
+            return Ok(sent);
+        }
     }
-    Ok(Some(state))
 }
 
 /// Sends a sample event (`webhook.test`) to a subscription now, whatever its state, and
@@ -922,31 +986,26 @@ pub async fn send_test(
     })
 }
 
-/// Wakes deliveries that should have gone a while ago but have no job (a job that died,
-/// more lanes than one resume woke): the first due pending delivery of each free lane of
-/// an active subscription. Run now and then; returns how many were woken.
+/// Enqueues a dispatch when a delivery has been due for `stalled_for` without being
+/// sent (a dispatch that started just before new deliveries committed, one that died):
+/// run now and then. Returns whether it did.
 pub async fn wake_stalled(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
     stalled_for: Duration,
-    limit: u64,
-) -> Result<u64, AppError> {
-    let stalled: Vec<i64> = webhook_deliveries::Entity::find()
-        .select_only()
-        .column(webhook_deliveries::Column::Id)
+) -> Result<bool, AppError> {
+    let stalled = webhook_deliveries::Entity::find()
         .filter(webhook_deliveries::Column::State.eq(DeliveryState::Pending.as_str()))
         .filter(webhook_deliveries::Column::NextAt.lte(now - stalled_for))
         .filter(Expr::cust(LANE_FREE))
         .filter(Expr::cust(SUBSCRIPTION_ACTIVE))
-        .order_by_asc(webhook_deliveries::Column::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for delivery in &stalled {
-        wake(db, DeliveryId(*delivery), now, now).await?;
+        .count(db)
+        .await?
+        > 0;
+    if stalled {
+        wake_soon(db, now).await?;
     }
-    Ok(stalled.len() as u64)
+    Ok(stalled)
 }
 
 #[cfg(test)]
