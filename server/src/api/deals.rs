@@ -50,7 +50,9 @@ pub struct DealListQuery {
     cursor: Option<String>,
 }
 
-/// The deals the token's user may see, oldest first.
+/// The deals the token's user may see, oldest first. Within one `pipeline_id`, its custom
+/// fields filter as on the board: `cf.<field id>=<value>` (equal to, or for a multi-select containing, the value),
+/// `cf.<field id>.min=` and `cf.<field id>.max=` (numbers and dates).
 #[utoipa::path(get, path = "/api/v1/deals", operation_id = "list_deals", tag = "deals", params(DealListQuery),
     responses(
         (status = 200, body = Page<ApiDeal>),
@@ -64,8 +66,9 @@ pub struct DealListQuery {
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(query): ApiQuery<DealListQuery>,
+    uri: axum::http::Uri,
 ) -> Result<Reply, Problem> {
+    let (ApiQuery(query), custom) = board_query(&uri)?;
     let actor = caller.may(ApiResource::Deals, ApiAccess::Read)?;
     let limit = page_limit(query.limit)?;
     let after = decode_cursor(query.cursor.as_deref())?;
@@ -78,7 +81,7 @@ pub async fn list(
         created_from: query.created_from,
         created_to: query.created_to,
         search: query.search,
-        custom: Vec::new(),
+        custom,
     };
     let (found, more) = shared::board::service::list_deals_after(
         &state.db,
@@ -95,6 +98,41 @@ pub async fn list(
     Ok(Reply::ok(Page::by_id(data, more, |deal| {
         i64::from(deal.id)
     })))
+}
+
+/// The list's named parameters, and its `cf.` custom-field conditions (which a fixed
+/// query type cannot name, so they are taken out first; any other unknown key is 400).
+fn board_query(
+    uri: &axum::http::Uri,
+) -> Result<
+    (
+        ApiQuery<DealListQuery>,
+        Vec<shared::custom_field::CustomFilter>,
+    ),
+    Problem,
+> {
+    use axum::extract::Query;
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map_err(|err| Problem::malformed(err.body_text()))?;
+    shared::limits::check_raw_list(
+        pairs.len(),
+        shared::limits::CUSTOM_FILTERS_MAX,
+        shared::Field::CustomField,
+    )?;
+    let custom = shared::custom_field::CustomFilter::from_query(
+        pairs
+            .iter()
+            .filter(|(key, _)| key.starts_with("cf."))
+            .map(|(key, value)| (key.as_str(), value.as_str())),
+    );
+    let named: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(key, _)| !key.starts_with("cf."))
+        .collect();
+    let named = serde_urlencoded::to_string(&named).map_err(|_| Problem::malformed("bad query"))?;
+    let query = serde_urlencoded::from_str::<DealListQuery>(&named)
+        .map_err(|err| Problem::malformed(format!("Failed to deserialize query string: {err}")))?;
+    Ok((ApiQuery(query), custom))
 }
 
 /// One deal, with its version as the `ETag`.

@@ -1218,6 +1218,80 @@ async fn custom_fields_are_read_and_written_through_the_api() {
     assert_eq!(refused.json()["field"], format!("custom.{}", risk.id.0));
     let values = send(&app, call(Method::GET, &values_path, Some(&token), None)).await;
     assert_eq!(values.json()["data"][0]["value"], "B");
+
+    // The deals list filters on custom fields as the board does (`cf.<id>`).
+    let other = send(
+        &app,
+        call(
+            Method::POST,
+            "/api/v1/deals",
+            Some(&token),
+            Some(&new_deal_json(&c, "Without class")),
+        ),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+    let ids_for = |body: &serde_json::Value| -> Vec<i64> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect()
+    };
+    let by_class = send(
+        &app,
+        call(
+            Method::GET,
+            &format!(
+                "/api/v1/deals?pipeline_id={}&cf.{}=B&limit=100",
+                c.pipeline.id.0, risk.id.0
+            ),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(by_class.status, StatusCode::OK, "{}", by_class.body);
+    assert_eq!(ids_for(&by_class.json()), [id]);
+    let none = send(
+        &app,
+        call(
+            Method::GET,
+            &format!(
+                "/api/v1/deals?pipeline_id={}&cf.{}=C",
+                c.pipeline.id.0, risk.id.0
+            ),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(ids_for(&none.json()), Vec::<i64>::new());
+    // Other unknown keys are still refused, and too many conditions too.
+    let unknown = send(
+        &app,
+        call(Method::GET, "/api/v1/deals?colour=red", Some(&token), None),
+    )
+    .await;
+    assert_problem(&unknown, StatusCode::BAD_REQUEST, "request.malformed");
+    let many: String = (0..300).map(|n| format!("cf.{n}=x&")).collect();
+    let flood = send(
+        &app,
+        call(
+            Method::GET,
+            &format!("/api/v1/deals?{many}"),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(
+        flood.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        flood.body
+    );
 }
 
 #[tokio::test]
