@@ -153,7 +153,12 @@ fn workers(c: &Conveyor, clock: fn() -> DateTime<Utc>) -> server::jobs::Workers 
 /// Turns every event so far into deliveries (twice: the second makes none), then runs
 /// every job due now.
 async fn pump(c: &Conveyor, workers: &server::jobs::Workers, now: DateTime<Utc>) {
-    for event in outbox::read_after(&c.t.db, 0, 10_000).await.unwrap() {
+    pump_after(c, workers, 0, now).await;
+}
+
+/// `pump` for the events after `after` only (as the consumer sees each event once).
+async fn pump_after(c: &Conveyor, workers: &server::jobs::Workers, after: i64, now: DateTime<Utc>) {
+    for event in outbox::read_after(&c.t.db, after, 10_000).await.unwrap() {
         webhooks::fan_out(&c.t.db, &event, now).await.unwrap();
         assert_eq!(webhooks::fan_out(&c.t.db, &event, now).await.unwrap(), 0);
     }
@@ -410,6 +415,107 @@ async fn the_last_failure_pauses_and_tells_the_owner_and_resume_sends_the_rest_i
     pump(&c, &workers, failing_clock()).await;
     assert_eq!(receiver.accepted().len(), 2);
     assert_eq!(states(&c).await.get("delivered"), Some(&2));
+}
+
+clock!(pipeline_clock, PIPELINE);
+
+#[tokio::test]
+async fn a_subscription_for_one_pipeline_gets_only_its_events_and_can_be_changed() {
+    use shared::pipeline::service::{Template, create_from_template};
+    let c = Conveyor::new().await;
+    let admin = c.t.actor(&c.admin).await;
+    let sales = create_from_template(
+        &c.t.db,
+        &shared::access::Actor::system(),
+        "Sales",
+        Template::SalesFunnel,
+        &[],
+        t0(),
+    )
+    .await
+    .unwrap();
+    let (loans_hook, loans_url) = Receiver::start(Vec::new()).await;
+    let (sales_hook, sales_url) = Receiver::start(Vec::new()).await;
+    let for_loans = WebhookInput {
+        pipeline_id: Some(c.pipeline.id),
+        ..input(&loans_url, &["deal.created", "deal.moved"])
+    };
+    webhooks::create_webhook(&c.t.db, &admin, for_loans, &local(), t0())
+        .await
+        .unwrap();
+    let for_sales = WebhookInput {
+        pipeline_id: Some(sales),
+        ..input(&sales_url, &["deal.created"])
+    };
+    let sales_webhook = webhooks::create_webhook(&c.t.db, &admin, for_sales, &local(), t0())
+        .await
+        .unwrap();
+    let unknown = WebhookInput {
+        pipeline_id: Some(shared::pipeline::PipelineId(9999)),
+        ..input(&sales_url, &["deal.created"])
+    };
+    assert!(matches!(
+        webhooks::create_webhook(&c.t.db, &admin, unknown, &local(), t0()).await,
+        Err(AppError::NotFound { .. })
+    ));
+
+    let deal = c.deal(&c.admin).await;
+    move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&deal, c.stage("Scoring"), ""),
+        t0(),
+    )
+    .await
+    .unwrap();
+    let workers = workers(&c, pipeline_clock);
+    pump(&c, &workers, pipeline_clock()).await;
+    let types: Vec<String> = loans_hook
+        .accepted()
+        .iter()
+        .map(|m| m.body["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, ["deal.created", "deal.moved"]);
+    assert!(sales_hook.accepted().is_empty(), "another pipeline's deal");
+
+    // Changed to every pipeline and moves: the next move reaches it.
+    let seen = outbox::last_id(&c.t.db).await.unwrap();
+    let changed = webhooks::update_webhook(
+        &c.t.db,
+        &admin,
+        sales_webhook.webhook.id,
+        input(&sales_url, &["deal.moved", "deal.returned"]),
+        &local(),
+        t0(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.pipeline_id, None);
+    assert_eq!(changed.event_types, ["deal.moved", "deal.returned"]);
+    let current = shared::deal::service::get_deal(&c.t.db, &admin, deal.id)
+        .await
+        .unwrap();
+    move_deal(
+        &c.t.db,
+        &(),
+        &admin,
+        mv(&current, c.stage("Client manager"), "Missing the passport"),
+        t0(),
+    )
+    .await
+    .unwrap();
+    pump_after(&c, &workers, seen, pipeline_clock()).await;
+    let got: Vec<String> = sales_hook
+        .accepted()
+        .iter()
+        .map(|m| m.body["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, ["deal.returned"]);
+    assert_eq!(
+        sales_hook.accepted()[0].body["data"]["comment"],
+        "Missing the passport"
+    );
 }
 
 clock!(gone_clock, GONE);
