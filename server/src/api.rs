@@ -7,6 +7,7 @@
 mod clients;
 mod deals;
 mod docs;
+mod documents;
 mod events;
 mod extract;
 mod fields;
@@ -21,7 +22,7 @@ mod tasks;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -44,6 +45,8 @@ pub const API_BODY_LIMIT: usize = 256 * 1024;
 /// The API's routes, to merge into the application's router.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let limits = Arc::new(rate::RateLimits::default());
+    // Uploads carry files; every other body is bounded by `API_BODY_LIMIT` as it is read.
+    let upload_limit = DefaultBodyLimit::max(state.files.upload_body_limit());
     let with_token = Router::new()
         .route("/deals", get(deals::list).post(deals::create))
         .route("/deals/{id}", get(deals::get).patch(deals::update))
@@ -59,12 +62,27 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/clients/{id}/comments", get(notes::client_comments))
         .route("/deals/{id}/custom-values", get(fields::deal_values))
+        .route("/clients/{id}/custom-values", get(fields::client_values))
+        .route(
+            "/deals/{id}/documents",
+            get(documents::of_deal)
+                .post(documents::upload_to_deal)
+                .layer(upload_limit),
+        )
+        .route(
+            "/clients/{id}/documents",
+            get(documents::of_client)
+                .post(documents::upload_to_client)
+                .layer(upload_limit),
+        )
+        .route("/document-versions/{id}/content", get(documents::content))
         .route("/custom-fields", get(fields::custom_fields))
         .route("/deals/{id}/tasks", get(tasks::of_deal))
         .route("/tasks", get(tasks::mine).post(tasks::create))
         .route("/tasks/{id}/done", post(tasks::done))
         .route("/clients", get(clients::list).post(clients::create))
         .route("/clients/{id}", get(clients::get).patch(clients::update))
+        .route("/clients/{id}/contacts", get(clients::contacts))
         .route("/users", get(people::users))
         .route("/departments", get(people::departments))
         .route("/pipelines", get(pipelines::list))

@@ -23,10 +23,13 @@ use rand::RngCore;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use shared::AppError;
-use shared::document::service::{StoredFile, UploadTarget, check_upload, record_upload};
+use shared::access::Actor;
+use shared::document::service::{
+    Download, StoredFile, UploadTarget, check_upload, record_upload, version_for_download,
+};
 use shared::document::{DocumentId, Preview, safe_file_name, sniff};
 use shared::timeline::Subject;
-use tower::limit::ConcurrencyLimitLayer;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::AppState;
 use crate::config::Config;
@@ -44,6 +47,10 @@ const UPLOADS_AT_ONCE: usize = 4;
 pub struct Files {
     pub store: Arc<dyn ObjectStore>,
     pub limit_bytes: u64,
+    /// An upload is held in memory whole until it is checked; more at once (from the page
+    /// and the REST API together) wait their turn, so a burst cannot take the process to
+    /// gigabytes.
+    uploads: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for Files {
@@ -62,24 +69,34 @@ impl Files {
         Ok(Files {
             store: Arc::new(LocalFileSystem::new_with_prefix(&root)?),
             limit_bytes: config.upload_limit_mb * 1024 * 1024,
+            uploads: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)),
         })
+    }
+
+    /// The largest upload body: every file at the limit plus the form's small fields.
+    pub fn upload_body_limit(&self) -> usize {
+        usize::try_from(self.limit_bytes)
+            .unwrap_or(usize::MAX / 2)
+            .saturating_mul(FILES_PER_UPLOAD)
+            .saturating_add(1024 * 1024)
+    }
+
+    /// Waits for a turn to read an upload.
+    pub async fn upload_turn(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        self.uploads
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::Internal)
     }
 }
 
 pub fn routes(files: &Files) -> axum::Router<AppState> {
-    // The body may hold every file at the limit plus the form's small fields.
-    let body_limit = usize::try_from(files.limit_bytes)
-        .unwrap_or(usize::MAX / 2)
-        .saturating_mul(FILES_PER_UPLOAD)
-        .saturating_add(1024 * 1024);
     axum::Router::new()
         .route(
             "/api/documents",
-            post(upload).layer(DefaultBodyLimit::max(body_limit)),
+            post(upload).layer(DefaultBodyLimit::max(files.upload_body_limit())),
         )
-        // An upload is held in memory whole until it is checked; more at once wait their
-        // turn, so a burst cannot take the process to gigabytes.
-        .route_layer(ConcurrencyLimitLayer::new(UPLOADS_AT_ONCE))
         .route("/files/{version}", get(download))
 }
 
@@ -93,15 +110,33 @@ fn parse_subject(text: &str) -> Option<Subject> {
     }
 }
 
-struct Received {
+/// An upload form as read: the category, the document a new version is for, the files.
+pub struct Received {
     category: String,
     document: Option<DocumentId>,
     files: Vec<(String, Vec<u8>)>,
 }
 
+impl Received {
+    /// What identifies this upload for an `Idempotency-Key`: the target, then each file's
+    /// name and the hash of its bytes.
+    pub fn fingerprint(&self, target: &str) -> String {
+        use shared::api_token::service::sha256_hex;
+        let mut described = format!(
+            "{target}\n{}\n{:?}",
+            self.category,
+            self.document.map(|d| d.0)
+        );
+        for (name, bytes) in &self.files {
+            described.push_str(&format!("\n{name}\n{}", sha256_hex(bytes)));
+        }
+        sha256_hex(described.as_bytes())
+    }
+}
+
 /// Reads the form; `subject` is set as soon as its field has been read, so even a failed
 /// upload knows which page to send a browser back to.
-async fn read_form(
+pub async fn read_form(
     mut form: Multipart,
     limit: u64,
     subject: &mut Option<Subject>,
@@ -175,8 +210,17 @@ async fn upload(
     };
     let files = &state.files;
     let mut subject = None;
-    let result = match read_form(form, files.limit_bytes, &mut subject).await {
-        Ok(received) => store_and_record(&state, &identity, subject, received).await,
+    let result = match files.upload_turn().await {
+        Ok(_turn) => match read_form(form, files.limit_bytes, &mut subject).await {
+            Ok(received) => match subject {
+                Some(subject) => store_and_record(&state, &identity.actor, subject, received).await,
+                None => Err(AppError::validation(
+                    shared::Field::Client,
+                    shared::Rule::Required,
+                )),
+            },
+            Err(err) => Err(err),
+        },
         Err(err) => Err(err),
     };
     match (result, navigation, subject) {
@@ -205,22 +249,19 @@ async fn upload(
     }
 }
 
-async fn store_and_record(
+/// Checks an upload, stores its bytes and records them; on any refusal nothing stays.
+pub async fn store_and_record(
     state: &AppState,
-    identity: &Identity,
-    subject: Option<Subject>,
+    actor: &Actor,
+    subject: Subject,
     received: Received,
 ) -> Result<Vec<DocumentId>, AppError> {
-    let subject = subject.ok_or(AppError::validation(
-        shared::Field::Client,
-        shared::Rule::Required,
-    ))?;
     let target = UploadTarget {
         subject,
         category: received.category,
         document: received.document,
     };
-    check_upload(&state.db, &identity.actor, &target, received.files.len()).await?;
+    check_upload(&state.db, actor, &target, received.files.len()).await?;
     let mut stored: Vec<StoredFile> = Vec::new();
     for (file_name, bytes) in received.files {
         let mut key = [0_u8; 16];
@@ -249,8 +290,8 @@ async fn store_and_record(
         #[expect(clippy::disallowed_methods, reason = "the upload route is an adapter")]
         let now = chrono::Utc::now();
         let txn = state.db.begin().await?;
-        check_upload(&txn, &identity.actor, &target, stored.len()).await?;
-        let ids = record_upload(&txn, &identity.actor, &target, stored.clone(), now).await?;
+        check_upload(&txn, actor, &target, stored.len()).await?;
+        let ids = record_upload(&txn, actor, &target, stored.clone(), now).await?;
         txn.commit().await?;
         Ok::<_, AppError>(ids)
     }
@@ -293,27 +334,45 @@ async fn download(
     let Some(Extension(identity)) = identity else {
         return ApiError(AppError::Unauthenticated).into_response();
     };
-    let (view, key) =
-        match shared::document::service::version_for_download(&state.db, &identity.actor, version)
-            .await
-        {
-            Ok(found) => found,
-            Err(err) => return ApiError(err).into_response(),
-        };
-    let bytes = match state.files.store.get(&StorePath::from(key.as_str())).await {
-        Ok(found) => match found.bytes().await {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                tracing::error!(error = %err, "could not read a stored file");
-                return ApiError(AppError::Internal).into_response();
-            }
-        },
-        Err(err) => {
-            tracing::error!(error = %err, "a recorded file is missing from the store");
-            return ApiError(AppError::Internal).into_response();
-        }
-    };
-    let inline = query.inline.is_some() && view.preview != Preview::None;
+    match fetch_version(&state, &identity.actor, version).await {
+        Ok((download, bytes)) => serve(download, bytes, query.inline.is_some()),
+        Err(err) => ApiError(err).into_response(),
+    }
+}
+
+/// A version the actor may see and its bytes.
+async fn fetch_version(
+    state: &AppState,
+    actor: &Actor,
+    version: i32,
+) -> Result<(Download, axum::body::Bytes), AppError> {
+    let download = version_for_download(&state.db, actor, version).await?;
+    let bytes = stored_bytes(&state.files, &download).await?;
+    Ok((download, bytes))
+}
+
+/// The bytes of a version found by `version_for_download`.
+pub async fn stored_bytes(
+    files: &Files,
+    download: &Download,
+) -> Result<axum::body::Bytes, AppError> {
+    let stored = StorePath::from(download.storage_key.as_str());
+    let found = files.store.get(&stored).await.map_err(|err| {
+        tracing::error!(error = %err, "a recorded file is missing from the store");
+        AppError::Internal
+    })?;
+    found.bytes().await.map_err(|err| {
+        tracing::error!(error = %err, "could not read a stored file");
+        AppError::Internal
+    })
+}
+
+/// The response carrying a version's bytes: an attachment, or (asked for, and only for
+/// images and PDFs recognised from their content) inline, under a locked-down policy of
+/// its own so a file can never run script in our origin.
+pub fn serve(download: Download, bytes: axum::body::Bytes, inline: bool) -> Response {
+    let view = download.version;
+    let inline = inline && view.preview != Preview::None;
     let disposition = format!(
         "{}; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },

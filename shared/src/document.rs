@@ -3,6 +3,7 @@
 //! the data directory by default); the database keeps what each version is: its safe
 //! name, the type read from its content, its size and who uploaded it when.
 
+pub mod public;
 mod rules;
 mod types;
 

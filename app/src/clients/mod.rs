@@ -68,6 +68,10 @@ fn filter_from_query(query: &ParamsMap) -> ClientListFilter {
             .and_then(|r| r.parse().ok())
             .map(shared::user::UserId),
         tag: query.get("tag").filter(|t| !t.is_empty()),
+        company: query
+            .get("company")
+            .and_then(|c| c.parse().ok())
+            .map(ClientId),
         page: query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
     }
 }

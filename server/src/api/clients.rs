@@ -25,6 +25,8 @@ pub struct ClientListQuery {
     kind: Option<ClientKind>,
     responsible_id: Option<i32>,
     tag: Option<String>,
+    /// The people of this company.
+    company_id: Option<i32>,
     /// 1 to 100; 50 when absent.
     #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
@@ -48,21 +50,70 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ClientListQuery>,
 ) -> Result<Reply, Problem> {
     let actor = caller.may(ApiResource::Clients, ApiAccess::Read)?;
-    let limit = page_limit(query.limit)?;
-    let after = decode_cursor(query.cursor.as_deref())?;
     let filter = ClientListFilter {
         search: query.search,
         kind: query.kind,
         responsible: query.responsible_id.map(shared::user::UserId),
         tag: query.tag,
+        company: query.company_id.map(ClientId),
         page: 0,
     };
-    let (found, more) =
-        clients::list_clients_after(&state.db, actor, &filter, after, limit).await?;
+    page_of(&state, actor, &filter, query.limit, query.cursor.as_deref()).await
+}
+
+async fn page_of(
+    state: &AppState,
+    actor: &shared::access::Actor,
+    filter: &ClientListFilter,
+    limit: Option<u64>,
+    cursor: Option<&str>,
+) -> Result<Reply, Problem> {
+    let limit = page_limit(limit)?;
+    let after = decode_cursor(cursor)?;
+    let (found, more) = clients::list_clients_after(&state.db, actor, filter, after, limit).await?;
     let data: Vec<ApiClient> = found.into_iter().map(ApiClient::from).collect();
     Ok(Reply::ok(Page::by_id(data, more, |client| {
         i64::from(client.id)
     })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ContactsQuery {
+    /// 1 to 100; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u64>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
+}
+
+/// A company's contacts: the people (clients of kind `person`) who belong to it and whom
+/// the token's user may see. Add one with `POST /api/v1/clients` and its `company_id`.
+#[utoipa::path(get, path = "/api/v1/clients/{id}/contacts", operation_id = "list_client_contacts",
+    tag = "clients", params(("id" = i32, Path), ContactsQuery),
+    responses(
+        (status = 200, body = Page<ApiClient>),
+        (status = 400, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub async fn contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<ContactsQuery>,
+) -> Result<Reply, Problem> {
+    let actor = caller.may(ApiResource::Clients, ApiAccess::Read)?;
+    // The company itself first: the contacts of a hidden one look missing.
+    let company = clients::get_client(&state.db, actor, ClientId(record_id(&id)?)).await?;
+    let filter = ClientListFilter {
+        company: Some(company.id),
+        ..ClientListFilter::default()
+    };
+    page_of(&state, actor, &filter, query.limit, query.cursor.as_deref()).await
 }
 
 /// One client, with its version as the `ETag`.

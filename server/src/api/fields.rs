@@ -1,12 +1,16 @@
-//! `/api/v1/custom-fields` (the definitions) and a deal's custom values, so integrators can
-//! read and write them (writing goes through `custom` on a deal's create and PATCH).
+//! `/api/v1/custom-fields` (the definitions) and a deal's or a client's custom values, so
+//! integrators can read and write them (writing goes through `custom` on a deal's or a
+//! client's create and PATCH).
 
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use shared::api_token::{ApiAccess, ApiResource};
+use shared::client::ClientId;
+use shared::client::service::get_client;
 use shared::custom_field::service::{list_fields, values_of};
 use shared::deal::DealId;
 use shared::public::Page;
+use shared::timeline::Subject;
 
 use super::extract::{Caller, record_id};
 use super::problem::ProblemDocument;
@@ -98,12 +102,35 @@ pub async fn deal_values(
 ) -> Result<Reply, Problem> {
     let actor = caller.may(ApiResource::Deals, ApiAccess::Read)?;
     let deal = shared::deal::service::get_deal(&state.db, actor, DealId(record_id(&id)?)).await?;
-    let values = values_of(
-        &state.db,
-        shared::timeline::Subject::Deal(deal.id),
-        Some(deal.pipeline_id),
-    )
-    .await?;
+    filled(&state, Subject::Deal(deal.id), Some(deal.pipeline_id)).await
+}
+
+/// The client's filled custom fields.
+#[utoipa::path(get, path = "/api/v1/clients/{id}/custom-values",
+    operation_id = "list_client_custom_values", tag = "clients", params(("id" = i32, Path)),
+    responses(
+        (status = 200, body = Page<ApiCustomValueRead>),
+        (status = 401, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, body = ProblemDocument, content_type = "application/problem+json"),
+    ))]
+pub async fn client_values(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Reply, Problem> {
+    let actor = caller.may(ApiResource::Clients, ApiAccess::Read)?;
+    let client = get_client(&state.db, actor, ClientId(record_id(&id)?)).await?;
+    filled(&state, Subject::Client(client.id), None).await
+}
+
+/// A record's filled custom fields (the caller has checked the record is visible).
+async fn filled(
+    state: &AppState,
+    subject: Subject,
+    pipeline: Option<shared::pipeline::PipelineId>,
+) -> Result<Reply, Problem> {
+    let values = values_of(&state.db, subject, pipeline).await?;
     let data: Vec<ApiCustomValueRead> = values
         .fields
         .iter()

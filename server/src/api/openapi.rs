@@ -5,14 +5,14 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{clients, deals, events, fields, notes, people, pipelines, tasks};
+use super::{clients, deals, documents, events, fields, notes, people, pipelines, tasks};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Konveyer CRM API",
         version = "1",
-        description = "Deals, clients, tasks, pipelines, people and the event log of Konveyer CRM. Call with an API \
+        description = "Deals, clients, documents, tasks, pipelines, people and the event log of Konveyer CRM. Call with an API \
             token (`Authorization: Bearer kvt_…`) created under the account menu; it acts as \
             its user, within its scopes. Lists page by an opaque cursor. Errors are \
             `application/problem+json` with a stable `code`."
@@ -30,7 +30,13 @@ use super::{clients, deals, events, fields, notes, people, pipelines, tasks};
         notes::deal_comments,
         notes::client_comments,
         fields::deal_values,
+        fields::client_values,
         fields::custom_fields,
+        documents::of_deal,
+        documents::upload_to_deal,
+        documents::of_client,
+        documents::upload_to_client,
+        documents::content,
         tasks::mine,
         tasks::of_deal,
         tasks::create,
@@ -39,6 +45,7 @@ use super::{clients, deals, events, fields, notes, people, pipelines, tasks};
         clients::create,
         clients::get,
         clients::update,
+        clients::contacts,
         people::users,
         people::departments,
         pipelines::list,
@@ -53,6 +60,7 @@ use super::{clients, deals, events, fields, notes, people, pipelines, tasks};
         (name = "people", description = "Users and departments."),
         (name = "pipelines", description = "Pipelines and their stages."),
         (name = "tasks", description = "Tasks with their reminders."),
+        (name = "documents", description = "Documents of deals and clients, with every version."),
         (name = "events", description = "The event log, for systems that poll."),
     )
 )]

@@ -18,18 +18,18 @@ use crate::conveyor::Conveyor;
 use crate::harness::t0;
 use crate::http::{HOST, Reply, send};
 
-fn scope(resource: ApiResource, access: ApiAccess) -> ApiScope {
+pub(crate) fn scope(resource: ApiResource, access: ApiAccess) -> ApiScope {
     ApiScope { resource, access }
 }
 
-fn every_scope() -> Vec<ApiScope> {
+pub(crate) fn every_scope() -> Vec<ApiScope> {
     ApiResource::ALL
         .into_iter()
         .map(|resource| scope(resource, ApiAccess::Write))
         .collect()
 }
 
-async fn token_for(c: &Conveyor, user: &UserView, scopes: Vec<ApiScope>) -> String {
+pub(crate) async fn token_for(c: &Conveyor, user: &UserView, scopes: Vec<ApiScope>) -> String {
     token_with(c, user, scopes, None).await
 }
 
@@ -57,7 +57,12 @@ async fn token_with(
     .secret
 }
 
-fn call(method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Request<Body> {
+pub(crate) fn call(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    json: Option<&str>,
+) -> Request<Body> {
     let mut request = Request::builder()
         .method(method)
         .uri(path)
@@ -74,7 +79,7 @@ fn call(method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> 
     }
 }
 
-fn with_header(mut request: Request<Body>, name: &str, value: &str) -> Request<Body> {
+pub(crate) fn with_header(mut request: Request<Body>, name: &str, value: &str) -> Request<Body> {
     request.headers_mut().insert(
         header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
         value.parse().unwrap(),
@@ -86,7 +91,7 @@ async fn deal_count(c: &Conveyor) -> u64 {
     deals::Entity::find().count(&c.t.db).await.unwrap()
 }
 
-fn assert_problem(reply: &Reply, status: StatusCode, code: &str) {
+pub(crate) fn assert_problem(reply: &Reply, status: StatusCode, code: &str) {
     assert_eq!(reply.status, status, "{}", reply.body);
     assert_eq!(
         reply.headers[header::CONTENT_TYPE],

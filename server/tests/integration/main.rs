@@ -13,6 +13,7 @@ mod harness;
 mod access;
 mod analytics;
 mod api;
+mod api_records;
 mod auth;
 mod bounds;
 mod clients;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ClientDraft, ClientId, ClientKind, ClientView};
+use crate::deal::public::ApiCustomValue;
 use crate::public::present;
 use crate::user::UserId;
 
@@ -86,6 +87,9 @@ pub struct ApiClientCreate {
     pub time_zone: Option<String>,
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Values of the clients' custom fields (`GET /api/v1/custom-fields`, entity `client`).
+    #[serde(default)]
+    pub custom: Vec<ApiCustomValue>,
 }
 
 impl From<ApiClientCreate> for super::NewClient {
@@ -106,7 +110,7 @@ impl From<ApiClientCreate> for super::NewClient {
                 time_zone: cmd.time_zone,
             },
             allow_duplicate: cmd.allow_duplicate,
-            custom: Vec::new(),
+            custom: cmd.custom.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -145,6 +149,9 @@ pub struct ApiClientPatch {
     pub time_zone: Option<Option<String>>,
     #[serde(default)]
     pub allow_duplicate: bool,
+    /// Custom values to change; fields not named keep theirs, empty `values` clears one.
+    #[serde(default)]
+    pub custom: Vec<ApiCustomValue>,
 }
 
 impl ApiClientPatch {
@@ -186,7 +193,7 @@ impl ApiClientPatch {
             version,
             client: draft,
             allow_duplicate: self.allow_duplicate,
-            custom: Vec::new(),
+            custom: self.custom.into_iter().map(Into::into).collect(),
         }
     }
 }

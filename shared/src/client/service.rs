@@ -325,6 +325,9 @@ fn list_condition(actor: &Actor, filter: &ClientListFilter) -> Condition {
     if let Some(user) = filter.responsible {
         condition = condition.add(clients::Column::ResponsibleUserId.eq(user.0));
     }
+    if let Some(company) = filter.company {
+        condition = condition.add(clients::Column::CompanyId.eq(company.0));
+    }
     if let Some(tag) = filter
         .tag
         .as_deref()

@@ -157,6 +157,9 @@ pub struct ClientListFilter {
     pub kind: Option<ClientKind>,
     pub responsible: Option<UserId>,
     pub tag: Option<String>,
+    /// The people of this company (its contacts).
+    #[serde(default)]
+    pub company: Option<ClientId>,
     /// From 0.
     pub page: u64,
 }

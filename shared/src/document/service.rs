@@ -186,13 +186,22 @@ pub async fn documents_of(
         .collect())
 }
 
+/// A version the actor may download: what it is, where its bytes are and whose record it
+/// belongs to.
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub version: VersionView,
+    pub storage_key: String,
+    pub subject: Subject,
+}
+
 /// A version and where its bytes are, if the actor may see the record it belongs to;
 /// `NotFound` otherwise (a hidden document looks missing).
 pub async fn version_for_download(
     db: &impl ConnectionTrait,
     actor: &Actor,
     version: i32,
-) -> Result<(VersionView, String), AppError> {
+) -> Result<Download, AppError> {
     let not_found = AppError::NotFound {
         entity: Entity::Document,
     };
@@ -210,7 +219,11 @@ pub async fn version_for_download(
         .await
         .map_err(|_| not_found)?;
     let people = crate::user::service::all_user_names(db).await?;
-    Ok((version_view(&row, &people), row.storage_key))
+    Ok(Download {
+        version: version_view(&row, &people),
+        storage_key: row.storage_key,
+        subject,
+    })
 }
 
 /// How many versions exist (tests check nothing was recorded).
