@@ -5,8 +5,10 @@
 # thread its own 1,000 deals made through the API, forward to Scoring and back for rework).
 # Prints wrk's figures; docs/benchmarks.md records them.
 #
+# Usage: scripts/bench-api.sh [sqlite|postgres]
 # Environment: BENCH_BIN [target/release/konveyer] BENCH_PORT [3951] BENCH_SECONDS [15]
-#   BENCH_SITE [target/site]
+#   BENCH_SITE [target/site] BENCH_PG_URL [postgres://postgres@127.0.0.1:5432] (the server,
+#   without a database name; its database konveyer_bench_api is made afresh and dropped)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -18,8 +20,31 @@ SECONDS_EACH="${BENCH_SECONDS:-15}"
 export LEPTOS_SITE_ROOT="${BENCH_SITE:-$ROOT/target/site}" RUST_LOG=warn
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
+MODE="${1:-sqlite}"
+PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 DATA="$(mktemp -d)"
-trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
+SERVER_PID=
+cleanup() {
+  [ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$DATA"
+  if [ "$MODE" = postgres ]; then
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS konveyer_bench_api" >/dev/null || true
+  fi
+}
+trap cleanup EXIT
+unset DATABASE_URL
+case "$MODE" in
+  sqlite) ;;
+  postgres)
+    "$ROOT/scripts/ensure-postgres.sh"
+    psql "$PG_URL/postgres" -qc "DROP DATABASE IF EXISTS konveyer_bench_api" >/dev/null
+    psql "$PG_URL/postgres" -qc "CREATE DATABASE konveyer_bench_api" >/dev/null
+    export DATABASE_URL="$PG_URL/konveyer_bench_api"
+    ;;
+  *) echo "usage: $0 [sqlite|postgres]" >&2; exit 2 ;;
+esac
+log "database: $MODE"
 log "loading 100,000 deals (about two minutes)"
 KONVEYER_DATA_DIR="$DATA" "$BIN" seed-bench --board-runs 0 >/dev/null
 KONVEYER_DATA_DIR="$DATA" KONVEYER_ADDR="$ADDR" "$BIN" serve --no-demo >"$DATA/server.log" 2>&1 &

@@ -29,6 +29,7 @@ pub mod local_time;
 pub mod moment;
 pub mod notifications;
 pub mod pages;
+pub mod sessions;
 pub mod shell;
 pub mod tasks;
 pub mod time_zone_page;
@@ -116,6 +117,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("settings/digest") view={Lazy::<DigestSettingsRoute>::new()} />
                         <Route path=path!("settings/time-zone") view={Lazy::<TimeZoneRoute>::new()} />
                         <Route path=path!("settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} />
+                        <Route path=path!("settings/sessions") view={Lazy::<SessionsRoute>::new()} />
                         <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
                         <Route path=path!("tasks") view={Lazy::<MyTasksRoute>::new()} />
                         <ParentRoute path=path!("admin") view=admin::AdminLayout>
@@ -167,6 +169,7 @@ lazy_page! {
     DigestSettingsRoute => digest::DigestSettingsPage;
     TimeZoneRoute => time_zone_page::TimeZonePage;
     ApiTokensRoute => api_tokens::ApiTokensPage;
+    SessionsRoute => sessions::SessionsPage;
     NotificationsRoute => notifications::NotificationsPage;
     MyTasksRoute => tasks::MyTasksPage;
     UsersRoute => admin::users::UsersPage;

@@ -147,6 +147,7 @@ fn UserMenu(user: UserView) -> impl IntoView {
                 <a class="usermenu-link" href="/settings/time-zone" on:click=close>{t!(i18n, menu.time_zone, zone = user.time_zone.clone())}</a>
                 <a class="usermenu-link" href="/settings/digest" on:click=close>{t!(i18n, menu.digest)}</a>
                 <a class="usermenu-link" href="/settings/api-tokens" on:click=close>{t!(i18n, menu.api_tokens)}</a>
+                <a class="usermenu-link" href="/settings/sessions" on:click=close>{t!(i18n, menu.sessions)}</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="btn btn-block">{t!(i18n, menu.sign_out)}</button>
                 </ActionForm>

@@ -23,6 +23,7 @@ mod m20261130_000018_local_days;
 mod m20261130_000019_owner_rollups;
 mod m20261201_000020_api_tokens;
 mod m20261201_000021_webhooks;
+mod m20261201_000022_session_devices;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_owner_rollups::Migration),
             Box::new(m20261201_000020_api_tokens::Migration),
             Box::new(m20261201_000021_webhooks::Migration),
+            Box::new(m20261201_000022_session_devices::Migration),
         ]
     }
 }

@@ -187,7 +187,16 @@ pub async fn read_form(
                     "subject" => *subject = parse_subject(&text),
                     "category" => received.category = text,
                     "document" => {
-                        received.document = text.parse().ok().map(DocumentId);
+                        let id = text.trim().parse::<i32>().ok().filter(|id| *id > 0);
+                        match id {
+                            Some(id) => received.document = Some(DocumentId(id)),
+                            // An id that names nothing must not quietly make a new document.
+                            None => {
+                                return Err(AppError::Malformed {
+                                    message: "`document` must be the id of a document.".into(),
+                                });
+                            }
+                        }
                     }
                     _ => {}
                 }

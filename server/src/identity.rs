@@ -11,13 +11,14 @@ use chrono::{Duration, Utc};
 use shared::user::UserId;
 use tower_sessions::Session;
 
-use shared::session::{ClientAddress, Identity, SESSION_SIGNED_IN_AT, SESSION_USER_ID};
+use shared::session::{
+    ClientAddress, Identity, SESSION_ADDRESS, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT,
+    SESSION_USER_AGENT, SESSION_USER_ID, USER_AGENT_MAX,
+};
 
 use crate::AppState;
 use crate::error::ApiError;
 
-/// Session key: when the idle deadline was last moved (Unix seconds).
-const SESSION_RENEWED_AT: &str = "renewed_at";
 /// The idle deadline moves at most this often; it may fall up to this much early.
 const RENEW_EVERY_SECONDS: i64 = 60;
 
@@ -32,7 +33,14 @@ pub async fn resolve_identity(
     if is_asset(&path) {
         return next.run(request).await;
     }
-    let identity = match identify(&state, &session).await {
+    let address = client_address(&request, state.config.trust_proxy);
+    let user_agent = request
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|agent| agent.chars().take(USER_AGENT_MAX).collect::<String>())
+        .unwrap_or_default();
+    let identity = match identify(&state, &session, &address, &user_agent).await {
         Ok(identity) => identity,
         Err(err) => return ApiError(err).into_response(),
     };
@@ -53,7 +61,6 @@ pub async fn resolve_identity(
             (Some(_), _) => {}
         }
     }
-    let address = client_address(&request, state.config.trust_proxy);
     request.extensions_mut().insert(address);
     if let Some(identity) = identity {
         request.extensions_mut().insert(identity);
@@ -84,6 +91,8 @@ fn client_address(request: &Request, trust_proxy: bool) -> ClientAddress {
 async fn identify(
     state: &AppState,
     session: &Session,
+    address: &ClientAddress,
+    user_agent: &str,
 ) -> Result<Option<Identity>, shared::AppError> {
     let internal = |err: tower_sessions::session::Error| {
         tracing::error!(error = %err, "session store");
@@ -120,9 +129,18 @@ async fn identify(
                 .await
                 .map_err(internal)?
                 .unwrap_or(0);
+            // The same save records what the sessions list shows: last seen, from where.
             if now.timestamp() - renewed_at >= RENEW_EVERY_SECONDS {
                 session
                     .insert(SESSION_RENEWED_AT, now.timestamp())
+                    .await
+                    .map_err(internal)?;
+                session
+                    .insert(SESSION_ADDRESS, &address.0)
+                    .await
+                    .map_err(internal)?;
+                session
+                    .insert(SESSION_USER_AGENT, user_agent)
                     .await
                     .map_err(internal)?;
             }

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use shared::db::Db;
-use shared::session::service::{self, StoredSession};
+use shared::session::service::{self, SessionDevice, StoredSession};
+use shared::session::{
+    SESSION_ADDRESS, SESSION_RENEWED_AT, SESSION_SIGNED_IN_AT, SESSION_USER_AGENT,
+};
 use shared::user::UserId;
 use tower_sessions::SessionStore;
 use tower_sessions::session::{Id, Record};
@@ -40,11 +43,31 @@ fn to_stored(record: &Record) -> session_store::Result<StoredSession> {
         .and_then(serde_json::Value::as_i64)
         .and_then(|id| i32::try_from(id).ok())
         .map(UserId);
+    let text = |key: &str| {
+        record
+            .data
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let moment = |key: &str| {
+        record
+            .data
+            .get(key)
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|seconds| DateTime::<Utc>::from_timestamp(seconds, 0))
+    };
     Ok(StoredSession {
         id: record.id.to_string(),
         user_id,
         data,
         expires_at,
+        device: SessionDevice {
+            signed_in_at: moment(SESSION_SIGNED_IN_AT),
+            last_seen_at: moment(SESSION_RENEWED_AT),
+            user_agent: text(SESSION_USER_AGENT),
+            address: text(SESSION_ADDRESS),
+        },
     })
 }
 

@@ -218,6 +218,7 @@ pub enum Entity {
     ApiToken,
     Webhook,
     WebhookDelivery,
+    Session,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.

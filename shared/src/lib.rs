@@ -24,6 +24,7 @@ pub mod notification;
 pub mod outbound;
 pub mod pipeline;
 pub mod public;
+pub mod session;
 pub mod task;
 pub mod time_zone;
 pub mod timeline;
@@ -35,8 +36,6 @@ pub mod webhook;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod page;
-#[cfg(feature = "ssr")]
-pub mod session;
 
 #[cfg(test)]
 mod layers;

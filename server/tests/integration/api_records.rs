@@ -235,6 +235,18 @@ async fn bad_uploads_and_other_peoples_documents_change_nothing() {
             "record.not_found",
             None,
         ),
+        // A version for something that is not a document's id.
+        (
+            upload(
+                &list_path,
+                &token,
+                &[("document", "latest")],
+                &[("a.pdf", PDF)],
+            ),
+            StatusCode::BAD_REQUEST,
+            "request.malformed",
+            None,
+        ),
         // Two files for one new version.
         (
             upload(

@@ -269,7 +269,7 @@ async fn a_consumer_resumes_after_a_restart_and_gets_what_was_committed_meanwhil
 }
 
 /// Reads the next server-sent event of a stream, as text.
-async fn next_frame(body: &mut axum::body::Body) -> Option<String> {
+pub(crate) async fn next_frame(body: &mut axum::body::Body) -> Option<String> {
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(8), body.frame())
             .await
@@ -283,7 +283,7 @@ async fn next_frame(body: &mut axum::body::Body) -> Option<String> {
     }
 }
 
-fn postgres_url(t: &crate::harness::TestDb) -> Option<String> {
+pub(crate) fn postgres_url(t: &crate::harness::TestDb) -> Option<String> {
     Some(t.url.clone()).filter(|url| url.starts_with("postgres"))
 }
 

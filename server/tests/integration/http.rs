@@ -61,7 +61,12 @@ pub(crate) fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
-fn post_form(path: &str, body: &str, cookie: Option<&str>, origin: Option<&str>) -> Request<Body> {
+pub(crate) fn post_form(
+    path: &str,
+    body: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Request<Body> {
     let mut request = Request::post(path)
         .header(header::HOST, HOST)
         .header(header::ACCEPT, "application/json")

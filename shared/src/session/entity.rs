@@ -13,6 +13,12 @@ pub mod sessions {
         #[sea_orm(column_type = "Text")]
         pub data: String,
         pub expires_at: DateTimeUtc,
+        /// The sign-in, the last request (to the minute), the browser and the address, as
+        /// the session's data last held them.
+        pub signed_in_at: Option<DateTimeUtc>,
+        pub last_seen_at: Option<DateTimeUtc>,
+        pub user_agent: Option<String>,
+        pub address: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,22 +3,35 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set, TransactionSession,
     TransactionTrait,
 };
 
 use super::entity::sessions;
+use super::{SessionView, describe_user_agent};
 use crate::access::Actor;
 use crate::error::AppError;
 use crate::user::UserId;
+use crate::user::entity::users;
 
-/// A session as stored: opaque data plus the signed-in user, if any.
+/// A session as stored: opaque data plus the signed-in user, if any, and what the
+/// sessions list shows of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
     pub id: String,
     pub user_id: Option<UserId>,
     pub data: String,
     pub expires_at: DateTime<Utc>,
+    pub device: SessionDevice,
+}
+
+/// What the sessions list shows of a session, copied out of its data when it is saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionDevice {
+    pub signed_in_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub user_agent: Option<String>,
+    pub address: Option<String>,
 }
 
 /// Inserts a new session; `false` when the id is already taken.
@@ -51,6 +64,22 @@ pub async fn save_session(
         )
         .col_expr(sessions::Column::Data, Expr::value(session.data))
         .col_expr(sessions::Column::ExpiresAt, Expr::value(session.expires_at))
+        .col_expr(
+            sessions::Column::SignedInAt,
+            Expr::value(session.device.signed_in_at),
+        )
+        .col_expr(
+            sessions::Column::LastSeenAt,
+            Expr::value(session.device.last_seen_at),
+        )
+        .col_expr(
+            sessions::Column::UserAgent,
+            Expr::value(session.device.user_agent),
+        )
+        .col_expr(
+            sessions::Column::Address,
+            Expr::value(session.device.address),
+        )
         .filter(sessions::Column::Id.eq(session.id))
         .exec(db)
         .await?;
@@ -72,6 +101,12 @@ pub async fn load_session(
             user_id: row.user_id.map(UserId),
             data: row.data,
             expires_at: row.expires_at,
+            device: SessionDevice {
+                signed_in_at: row.signed_in_at,
+                last_seen_at: row.last_seen_at,
+                user_agent: row.user_agent,
+                address: row.address,
+            },
         }))
 }
 
@@ -128,7 +163,107 @@ fn to_active(session: StoredSession) -> sessions::ActiveModel {
         user_id: Set(session.user_id.map(|u| u.0)),
         data: Set(session.data),
         expires_at: Set(session.expires_at),
+        signed_in_at: Set(session.device.signed_in_at),
+        last_seen_at: Set(session.device.last_seen_at),
+        user_agent: Set(session.device.user_agent),
+        address: Set(session.device.address),
     }
+}
+
+/// The name a session goes by in the sessions list: a hash of its id, so the page never
+/// shows the id itself (which is the cookie's secret).
+pub fn session_handle(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .take(16)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The live signed-in sessions the actor may see, most recently used first: a person's own;
+/// an administrator's, everyone's. `current` is the asking request's session id.
+pub async fn list_sessions(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionView>, AppError> {
+    let me = actor.user_id().ok_or(AppError::Forbidden)?;
+    let mut query = sessions::Entity::find()
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .filter(sessions::Column::UserId.is_not_null());
+    if !actor.is_admin() {
+        query = query.filter(sessions::Column::UserId.eq(me.0));
+    }
+    // At most this many rows are listed: an organisation's live sessions, not a history.
+    let rows = query.limit(SESSIONS_LISTED).all(db).await?;
+    let user_ids: Vec<i32> = rows.iter().filter_map(|row| row.user_id).collect();
+    let names: std::collections::HashMap<i32, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|user| (user.id, user.name))
+        .collect();
+    let mut views: Vec<SessionView> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let user_id = row.user_id?;
+            Some(SessionView {
+                handle: session_handle(&row.id),
+                user_id: UserId(user_id),
+                user_name: names.get(&user_id).cloned().unwrap_or_default(),
+                signed_in_at: row.signed_in_at,
+                last_seen_at: row.last_seen_at,
+                device: row.user_agent.as_deref().and_then(describe_user_agent),
+                address: row.address,
+                current: current == Some(row.id.as_str()),
+            })
+        })
+        .collect();
+    views.sort_by(|a, b| {
+        b.current
+            .cmp(&a.current)
+            .then(b.last_seen_at.cmp(&a.last_seen_at))
+            .then(a.user_name.cmp(&b.user_name))
+    });
+    Ok(views)
+}
+
+/// The most sessions the list shows.
+pub const SESSIONS_LISTED: u64 = 500;
+
+/// Ends the session going by `handle`: one of the actor's own, or anyone's for an
+/// administrator; any other is `NotFound`. Its open live streams close at once.
+pub async fn end_session(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    actor: &Actor,
+    handle: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let me = actor.user_id().ok_or(AppError::Forbidden)?;
+    let not_found = AppError::NotFound {
+        entity: crate::error::Entity::Session,
+    };
+    if handle.len() != 32 || !handle.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found);
+    }
+    let mut query = sessions::Entity::find().filter(sessions::Column::UserId.is_not_null());
+    if !actor.is_admin() {
+        query = query.filter(sessions::Column::UserId.eq(me.0));
+    }
+    let ids: Vec<String> = query
+        .select_only()
+        .column(sessions::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let id = ids
+        .into_iter()
+        .find(|id| session_handle(id) == handle)
+        .ok_or(not_found)?;
+    delete_session(db, &id, now).await
 }
 
 /// Tells the user's open live streams to check again who they are: a deactivated user,
