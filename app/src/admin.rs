@@ -1,5 +1,7 @@
-//! Administration: users, departments, pipelines, custom fields, webhooks and background jobs.
+//! Administration: users, departments, pipelines, custom fields, webhooks, background jobs
+//! and the audit log.
 
+pub mod audit;
 pub mod departments;
 pub mod fields;
 pub mod jobs;
@@ -29,6 +31,7 @@ pub fn AdminLayout() -> impl IntoView {
                 <A href="/admin/fields">{t!(i18n, custom.title)}</A>
                 <A href="/admin/webhooks">{t!(i18n, admin.webhooks)}</A>
                 <A href="/admin/jobs">{t!(i18n, admin.jobs)}</A>
+                <A href="/admin/audit">{t!(i18n, admin.audit)}</A>
             </nav>
             <Outlet />
         </section>

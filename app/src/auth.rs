@@ -16,10 +16,35 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::backend::{client_address, db, now, session};
     use shared::session::{SESSION_SIGNED_IN_AT, SESSION_USER_ID};
     async {
-        let user = shared::auth::service::sign_in(
-            &db()?,
+        let db = db()?;
+        let address = client_address();
+        let tried = email.clone();
+        let signed_in = shared::auth::service::sign_in(
+            &db,
             shared::auth::SignIn { email, password },
-            &client_address(),
+            &address,
+            now(),
+        )
+        .await;
+        let user = match signed_in {
+            Ok(user) => user,
+            Err(err) => {
+                // Counted attempts only: those the throttle turned away were never tried.
+                if err == AppError::InvalidCredentials {
+                    shared::audit::service::record_failed_sign_in(&db, &tried, &address, now())
+                        .await?;
+                }
+                return Err(err);
+            }
+        };
+        let actor = shared::access::Actor::user(user.id, user.role, user.department_ids.clone())
+            .with_address(address);
+        shared::audit::service::record(
+            &db,
+            &actor,
+            shared::audit::AuditAction::SignIn,
+            None,
+            "",
             now(),
         )
         .await?;
@@ -46,8 +71,19 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 /// Ends the session on the server and removes its cookie.
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::backend::session;
+    use crate::backend::{db, identity, now, session};
     async {
+        if let Ok(identity) = identity() {
+            shared::audit::service::record(
+                &db()?,
+                &identity.actor,
+                shared::audit::AuditAction::SignOut,
+                None,
+                "",
+                now(),
+            )
+            .await?;
+        }
         session().await?.flush().await.map_err(|err| {
             tracing::error!(error = %err, "session store");
             AppError::Internal

@@ -158,6 +158,7 @@ fn rule_message(i18n: leptos_i18n::I18nContext<Locale>, field: String, rule: &Ru
         Rule::Unchangeable => t_string!(i18n, errors.unchangeable, field).to_string(),
         Rule::PrivateAddress => t_string!(i18n, errors.private_address).to_string(),
         Rule::TooBig { max } => t_string!(i18n, errors.too_big, field, max = *max).to_string(),
+        Rule::TooSmall { min } => t_string!(i18n, errors.too_small, field, min = *min).to_string(),
         Rule::PeriodTooLong { max_days } => {
             t_string!(i18n, errors.period_too_long, days = *max_days).to_string()
         }

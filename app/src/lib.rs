@@ -127,6 +127,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("pipelines") view={Lazy::<PipelinesRoute>::new()} />
                             <Route path=path!("fields") view={Lazy::<CustomFieldsRoute>::new()} />
                             <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
+                            <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
                             <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} />
                             <Route path=path!("webhooks/:id") view={Lazy::<WebhookDeliveriesRoute>::new()} />
                         </ParentRoute>
@@ -177,6 +178,7 @@ lazy_page! {
     PipelinesRoute => admin::pipelines::PipelinesPage;
     CustomFieldsRoute => admin::fields::CustomFieldsPage;
     JobsRoute => admin::jobs::JobsPage;
+    AuditRoute => admin::audit::AuditLogPage;
     WebhooksRoute => admin::webhooks::WebhooksPage;
     WebhookDeliveriesRoute => admin::webhooks::WebhookDeliveriesPage;
 }

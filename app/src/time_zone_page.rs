@@ -34,9 +34,9 @@ pub async fn organisation_time_zone() -> Result<Option<String>, AppError> {
 /// Makes a zone the organisation's: the analytics count their stored days in it.
 #[server(prefix = "/api", endpoint = "set_organisation_time_zone")]
 pub async fn set_organisation_time_zone(time_zone: String) -> Result<String, AppError> {
-    use crate::backend::{db, identity};
+    use crate::backend::{db, identity, now};
     let actor = identity()?.actor;
-    shared::analytics::service::set_organisation_zone(&db()?, &actor, &time_zone).await
+    shared::analytics::service::set_organisation_zone(&db()?, &actor, &time_zone, now()).await
 }
 
 /// A zone name with the search list of every zone.

@@ -24,6 +24,7 @@ mod m20261130_000019_owner_rollups;
 mod m20261201_000020_api_tokens;
 mod m20261201_000021_webhooks;
 mod m20261201_000022_session_devices;
+mod m20261201_000023_audit_log;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_api_tokens::Migration),
             Box::new(m20261201_000021_webhooks::Migration),
             Box::new(m20261201_000022_session_devices::Migration),
+            Box::new(m20261201_000023_audit_log::Migration),
         ]
     }
 }

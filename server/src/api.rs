@@ -151,6 +151,10 @@ async fn require_token(
         problem.headers.extend(verdict.headers());
         return problem.into_response();
     }
+    let mut grant = grant;
+    if let Some(address) = request.extensions().get::<shared::session::ClientAddress>() {
+        grant.actor = grant.actor.with_address(address.0.clone());
+    }
     request.extensions_mut().insert(Caller(grant));
     let mut response = next.run(request).await;
     verdict.apply(response.headers_mut());

@@ -560,7 +560,7 @@ pub async fn seed_demo(
     }
     let system = Actor::system();
     // The dashboards' stored days are Moscow's, as everyone's but a few visitors' are.
-    shared::analytics::service::set_organisation_zone(db, &system, DEMO_TIME_ZONE).await?;
+    shared::analytics::service::set_organisation_zone(db, &system, DEMO_TIME_ZONE, now).await?;
     let admin = user_service::create_user(
         db,
         &system,
@@ -614,6 +614,7 @@ pub async fn seed_demo(
                 name: (*department).into(),
                 head,
             },
+            now,
         )
         .await?;
     }

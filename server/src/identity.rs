@@ -144,7 +144,10 @@ async fn identify(
                     .await
                     .map_err(internal)?;
             }
-            Ok(Some(Identity { actor, user }))
+            Ok(Some(Identity {
+                actor: actor.with_address(address.0.clone()),
+                user,
+            }))
         }
         None => {
             // Expired, deactivated or deleted: end the session on the server too.

@@ -72,6 +72,10 @@ impl Workers {
                 {
                     tracing::warn!(error = %err, "pruning idempotency keys");
                 }
+                // The audit log keeps what its retention says (the database refuses more).
+                if let Err(err) = shared::audit::service::prune(&pruner.db, now).await {
+                    tracing::warn!(error = %err, "pruning the audit log");
+                }
             }
         });
     }

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod audit_export;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -79,6 +80,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
+        .route("/admin/audit/export", get(audit_export::export))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -33,6 +33,10 @@ pub struct Actor {
     pub kind: ActorKind,
     pub role: Role,
     pub department_ids: Vec<DepartmentId>,
+    /// Where a person's or a token's request came from, for the audit log; set by the
+    /// server from the request, `None` for rules and the system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 impl Actor {
@@ -42,6 +46,7 @@ impl Actor {
             kind: ActorKind::User { user_id },
             role,
             department_ids,
+            address: None,
         }
     }
 
@@ -51,6 +56,7 @@ impl Actor {
             kind: ActorKind::System,
             role: Role::Admin,
             department_ids: Vec::new(),
+            address: None,
         }
     }
 
@@ -60,6 +66,7 @@ impl Actor {
             kind: ActorKind::Rule { rule_id, name },
             role: Role::Admin,
             department_ids: Vec::new(),
+            address: None,
         }
     }
 
@@ -74,7 +81,14 @@ impl Actor {
             },
             role: user.role,
             department_ids: user.department_ids.clone(),
+            address: None,
         }
+    }
+
+    /// The same actor, acting from `address`.
+    pub fn with_address(mut self, address: String) -> Self {
+        self.address = Some(address);
+        self
     }
 
     /// The person acting, or on whose behalf a token acts; `None` for rules and the system.

@@ -195,6 +195,10 @@ pub enum Rule {
     TooBig {
         max: u64,
     },
+    /// A number below what is accepted (a retention period, say).
+    TooSmall {
+        min: u64,
+    },
     /// A period longer than the dashboards cover.
     PeriodTooLong {
         max_days: u64,

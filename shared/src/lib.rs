@@ -4,6 +4,7 @@
 pub mod access;
 pub mod analytics;
 pub mod api_token;
+pub mod audit;
 pub mod auth;
 pub mod board;
 pub mod client;

@@ -43,6 +43,15 @@ impl Zone {
         at.naive_utc() + Duration::seconds(i64::from(self.offset_at(at)))
     }
 
+    /// The first instant of `day` on the zone's clock: its midnight, or the first moment
+    /// after a midnight the clocks skip.
+    pub fn day_start(self, day: chrono::NaiveDate) -> DateTime<Utc> {
+        let midnight = day.and_time(chrono::NaiveTime::MIN);
+        (0..=4)
+            .find_map(|hour| self.from_local(midnight + Duration::hours(hour)))
+            .unwrap_or_else(|| midnight.and_utc())
+    }
+
     /// The moment the zone's wall clock shows `local`: `None` for a time the clocks skip
     /// (spring forward), the earlier for one they pass twice (autumn).
     pub fn from_local(self, local: NaiveDateTime) -> Option<DateTime<Utc>> {

@@ -31,10 +31,10 @@ pub async fn create_department(input: DepartmentInput) -> Result<DepartmentId, A
 
 #[server(prefix = "/api", endpoint = "update_department", input = server_fn::codec::Json)]
 pub async fn update_department(id: DepartmentId, input: DepartmentInput) -> Result<(), AppError> {
-    use crate::backend::{db, identity};
+    use crate::backend::{db, identity, now};
     async {
         let actor = identity()?.actor;
-        shared::department::service::update_department(&db()?, &actor, id, input).await
+        shared::department::service::update_department(&db()?, &actor, id, input, now()).await
     }
     .await
 }

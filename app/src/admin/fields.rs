@@ -45,7 +45,7 @@ pub async fn save_custom_field(draft: CustomFieldDraft) -> Result<CustomFieldVie
 pub async fn remove_custom_field(id: CustomFieldId) -> Result<(), AppError> {
     use crate::backend::{db, identity};
     let actor = identity()?.actor;
-    shared::custom_field::service::remove_field(&db()?, &actor, id).await
+    shared::custom_field::service::remove_field(&db()?, &actor, id, crate::backend::now()).await
 }
 
 #[server(prefix = "/api", endpoint = "add_document_category", input = server_fn::codec::Json)]

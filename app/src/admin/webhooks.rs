@@ -94,7 +94,7 @@ pub async fn webhook_command(
             )
         }
         WebhookAction::Delete => {
-            service::delete_webhook(&db, &actor, id).await?;
+            service::delete_webhook(&db, &actor, id, now()).await?;
             CommandOutcome::Done
         }
     })

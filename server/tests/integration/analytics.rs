@@ -1021,10 +1021,12 @@ async fn the_rollups_per_responsible_follow_a_change_of_responsible() {
 
     // A change of the organisation's zone sums them again from the facts, the same.
     use shared::analytics::service::set_organisation_zone;
-    set_organisation_zone(db, &admin, "Europe/Moscow")
+    set_organisation_zone(db, &admin, "Europe/Moscow", t0())
         .await
         .unwrap();
-    set_organisation_zone(db, &admin, "UTC").await.unwrap();
+    set_organisation_zone(db, &admin, "UTC", t0())
+        .await
+        .unwrap();
     check("summed again").await;
     assert_eq!(moves_held_by(Some(&w.manager)).await, 7);
     assert_eq!(moves_held_by(None).await, 2);
@@ -1138,18 +1140,18 @@ async fn dashboards_count_each_persons_local_days() {
     let manager = c.t.user("manager@bank.ru", Role::Employee, vec![]).await;
     let as_manager = c.t.actor(&manager).await;
     assert!(matches!(
-        set_organisation_zone(db, &as_manager, "Europe/Moscow").await,
+        set_organisation_zone(db, &as_manager, "Europe/Moscow", t0()).await,
         Err(AppError::Forbidden)
     ));
     assert!(
-        set_organisation_zone(db, &admin, "Mars/Olympus")
+        set_organisation_zone(db, &admin, "Mars/Olympus", t0())
             .await
             .is_err()
     );
     assert_eq!(organisation_zone(db).await.unwrap().name(), "UTC");
 
     // Moscow's days are now stored: every person still reads their own.
-    set_organisation_zone(db, &admin, "Europe/Moscow")
+    set_organisation_zone(db, &admin, "Europe/Moscow", t0())
         .await
         .unwrap();
     assert_eq!(days_in("Europe/Moscow").await, moscow);
@@ -1179,7 +1181,9 @@ async fn dashboards_count_each_persons_local_days() {
     );
 
     // Back to UTC: the stored rollups are what the trigger summed in UTC days.
-    set_organisation_zone(db, &admin, "UTC").await.unwrap();
+    set_organisation_zone(db, &admin, "UTC", t0())
+        .await
+        .unwrap();
     assert_eq!(days_in("UTC").await, utc);
     assert_eq!(days_in("Europe/Moscow").await, moscow);
 }

@@ -344,7 +344,7 @@ async fn changes_land_in_the_timeline_with_old_and_new_values() {
     assert_eq!(card_values.value(analyst.id), None);
 
     // A removed field leaves forms and cards; its recorded changes keep their name.
-    remove_field(&c.t.db, &Actor::system(), risk.id)
+    remove_field(&c.t.db, &Actor::system(), risk.id, t0())
         .await
         .unwrap();
     let card = load_deal_card(&c.t.db, &admin, deal.id, t0())
@@ -469,7 +469,7 @@ async fn required_fields_and_stages_that_require_custom_fields() {
     .await
     .unwrap();
     // Removing the score takes it off the stage, so the pipeline saves again as it is.
-    remove_field(&c.t.db, &Actor::system(), score.id)
+    remove_field(&c.t.db, &Actor::system(), score.id, t0())
         .await
         .unwrap();
     let reloaded = load_pipeline(&c.t.db, c.pipeline.id).await.unwrap();
@@ -771,7 +771,7 @@ async fn the_board_filters_by_select_user_number_and_date_fields() {
         })
     );
     // A removed field's condition (a link kept from before) no longer narrows the board.
-    remove_field(&c.t.db, &Actor::system(), risk.id)
+    remove_field(&c.t.db, &Actor::system(), risk.id, t0())
         .await
         .unwrap();
     assert_eq!(shown(vec![equals(&risk, "High")]).await, Ok(4));

@@ -14,6 +14,7 @@ mod access;
 mod analytics;
 mod api;
 mod api_records;
+mod audit;
 mod auth;
 mod bounds;
 mod clients;

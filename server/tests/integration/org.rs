@@ -377,6 +377,7 @@ async fn departments_have_unique_names_and_an_existing_head() {
             name: "Risk management".into(),
             head: Some(head.id),
         },
+        t0(),
     )
     .await
     .unwrap();

@@ -722,7 +722,9 @@ async fn subscriptions_are_for_administrators_checked_and_rotated() {
     assert_eq!(refused.error.as_deref(), Some("refused: private address"));
 
     // Deleting takes the deliveries with it; another id is 404.
-    webhooks::delete_webhook(&c.t.db, &admin, id).await.unwrap();
+    webhooks::delete_webhook(&c.t.db, &admin, id, t0())
+        .await
+        .unwrap();
     assert!(matches!(
         webhooks::get_webhook(&c.t.db, &admin, id).await,
         Err(AppError::NotFound { .. })

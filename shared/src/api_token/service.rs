@@ -99,6 +99,15 @@ pub async fn create_token(
     }
     .insert(db)
     .await?;
+    crate::audit::service::record(
+        db,
+        actor,
+        crate::audit::AuditAction::ApiTokenCreated,
+        Some(format!("api_token:{}", row.id)),
+        &format!("{} for {}: {}", row.name, user.name, row.scopes),
+        now,
+    )
+    .await?;
     Ok(CreatedApiToken {
         token: to_view(row, user.name),
         secret,
@@ -156,6 +165,15 @@ pub async fn revoke_token(
         .filter(api_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    crate::audit::service::record(
+        db,
+        actor,
+        crate::audit::AuditAction::ApiTokenRevoked,
+        Some(format!("api_token:{}", id.0)),
+        &row.name,
+        now,
+    )
+    .await?;
     Ok(())
 }
 

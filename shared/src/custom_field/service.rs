@@ -89,7 +89,23 @@ pub async fn save_field(
     row.help = Set(draft.help);
     let saved = row.save(db).await?;
     let id = saved.id.unwrap();
-    to_view(find_row(db, CustomFieldId(id)).await?).ok_or(AppError::Internal)
+    let view = to_view(find_row(db, CustomFieldId(id)).await?).ok_or(AppError::Internal)?;
+    crate::audit::service::record(
+        db,
+        actor,
+        crate::audit::AuditAction::CustomFieldSaved,
+        Some(format!("custom_field:{id}")),
+        &format!(
+            "{} ({}, {}){}",
+            view.label,
+            view.entity.as_str(),
+            view.kind.as_str(),
+            if view.required { ", required" } else { "" }
+        ),
+        now,
+    )
+    .await?;
+    Ok(view)
 }
 
 /// Removes a field from forms, cards, filters and stage requirements (admins only). Its
@@ -98,11 +114,22 @@ pub async fn remove_field(
     db: &impl TransactionTrait,
     actor: &Actor,
     id: CustomFieldId,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
     // The field and the stages that required it change together.
     let txn = db.begin().await?;
-    let mut row: custom_fields::ActiveModel = find_row(&txn, id).await?.into();
+    let found = find_row(&txn, id).await?;
+    crate::audit::service::record(
+        &txn,
+        actor,
+        crate::audit::AuditAction::CustomFieldRemoved,
+        Some(format!("custom_field:{}", id.0)),
+        &found.label,
+        now,
+    )
+    .await?;
+    let mut row: custom_fields::ActiveModel = found.into();
     row.active = Set(false);
     row.update(&txn).await?;
     // No stage keeps requiring it (the pipeline editor could not show or clear it).

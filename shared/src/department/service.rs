@@ -66,6 +66,15 @@ pub async fn create_department(
     }
     .insert(&txn)
     .await?;
+    crate::audit::service::record(
+        &txn,
+        actor,
+        crate::audit::AuditAction::DepartmentCreated,
+        Some(format!("department:{}", department.id)),
+        &department.name,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(DepartmentId(department.id))
 }
@@ -76,6 +85,7 @@ pub async fn update_department(
     actor: &Actor,
     id: DepartmentId,
     input: DepartmentInput,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
     validate_department(&input)?;
@@ -91,10 +101,26 @@ pub async fn update_department(
     if let Some(head) = input.head {
         ensure_user_exists(&txn, head).await?;
     }
+    let details = format!(
+        "name: {} -> {}; head: {:?} -> {:?}",
+        current.name,
+        name,
+        current.head_user_id,
+        input.head.map(|u| u.0)
+    );
     let mut department: departments::ActiveModel = current.into();
     department.name = Set(name);
     department.head_user_id = Set(input.head.map(|u| u.0));
     department.update(&txn).await?;
+    crate::audit::service::record(
+        &txn,
+        actor,
+        crate::audit::AuditAction::DepartmentChanged,
+        Some(format!("department:{}", id.0)),
+        &details,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

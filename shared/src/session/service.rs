@@ -263,7 +263,20 @@ pub async fn end_session(
         .into_iter()
         .find(|id| session_handle(id) == handle)
         .ok_or(not_found)?;
-    delete_session(db, &id, now).await
+    let owner: Option<i32> = sessions::Entity::find_by_id(id.clone())
+        .one(db)
+        .await?
+        .and_then(|row| row.user_id);
+    delete_session(db, &id, now).await?;
+    crate::audit::service::record(
+        db,
+        actor,
+        crate::audit::AuditAction::SessionEnded,
+        owner.map(|user| format!("user:{user}")),
+        "",
+        now,
+    )
+    .await
 }
 
 /// Tells the user's open live streams to check again who they are: a deactivated user,

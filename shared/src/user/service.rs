@@ -14,6 +14,7 @@ use super::{
     validate_password, validate_user_patch,
 };
 use crate::access::Actor;
+use crate::audit::AuditAction;
 use crate::department::{DepartmentId, entity::departments};
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::locale::Locale;
@@ -50,6 +51,15 @@ pub async fn create_user(
     .insert(&txn)
     .await?;
     replace_departments(&txn, user.id, &cmd.department_ids).await?;
+    crate::audit::service::record(
+        &txn,
+        actor,
+        AuditAction::UserCreated,
+        Some(format!("user:{}", user.id)),
+        &format!("{} <{}>, {}", user.name, user.email, user.role),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_view(user, dedup(cmd.department_ids)))
 }
@@ -155,6 +165,8 @@ pub async fn update_user(
         .ok_or(AppError::NotFound {
             entity: Entity::User,
         })?;
+    let before = current.clone();
+    let before_departments = department_ids_of(&txn, id.0).await?;
     let mut user: users::ActiveModel = current.into();
     if let Some(name) = patch.name {
         user.name = Set(name.trim().to_owned());
@@ -181,6 +193,16 @@ pub async fn update_user(
     }
     let departments = department_ids_of(&txn, user.id).await?;
     session::service::access_changed(&txn, actor, id, now).await?;
+    let changed = user_changes(&before, &user, &before_departments, &departments);
+    crate::audit::service::record(
+        &txn,
+        actor,
+        AuditAction::UserChanged,
+        Some(format!("user:{}", id.0)),
+        &changed,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(to_view(user, departments))
 }
@@ -210,6 +232,15 @@ pub async fn reset_password(
     user.update(&txn).await?;
     session::service::delete_user_sessions(&txn, id).await?;
     session::service::access_changed(&txn, actor, id, now).await?;
+    crate::audit::service::record(
+        &txn,
+        actor,
+        AuditAction::PasswordReset,
+        Some(format!("user:{}", id.0)),
+        "",
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -387,4 +418,40 @@ pub(crate) fn to_view(user: users::Model, department_ids: Vec<DepartmentId>) -> 
         active: user.active,
         department_ids,
     }
+}
+
+/// What an edit changed, for the audit log: `field: old -> new`, one per changed field.
+fn user_changes(
+    before: &users::Model,
+    after: &users::Model,
+    before_departments: &[DepartmentId],
+    after_departments: &[DepartmentId],
+) -> String {
+    let mut changes = Vec::new();
+    for (field, old, new) in [
+        ("name", &before.name, &after.name),
+        ("email", &before.email, &after.email),
+        ("role", &before.role, &after.role),
+    ] {
+        if old != new {
+            changes.push(format!("{field}: {old} -> {new}"));
+        }
+    }
+    if before.active != after.active {
+        changes.push(format!("active: {} -> {}", before.active, after.active));
+    }
+    if before_departments != after_departments {
+        let ids = |list: &[DepartmentId]| {
+            list.iter()
+                .map(|d| d.0.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        changes.push(format!(
+            "departments: [{}] -> [{}]",
+            ids(before_departments),
+            ids(after_departments)
+        ));
+    }
+    changes.join("; ")
 }

@@ -9,6 +9,7 @@
 //! lane is free by then. New deliveries, retries, resumes and resends enqueue a dispatch;
 //! one with nothing due does nothing.
 
+use crate::audit::AuditAction;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -178,10 +179,38 @@ pub async fn create_webhook(
     }
     .insert(db)
     .await?;
+    audit(
+        db,
+        actor,
+        AuditAction::WebhookCreated,
+        row.id,
+        &format!("{} [{}]", row.url, row.event_types),
+        now,
+    )
+    .await?;
     Ok(CreatedWebhook {
         webhook: view(db, row).await?,
         secret,
     })
+}
+
+async fn audit(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: AuditAction,
+    id: i32,
+    details: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    crate::audit::service::record(
+        db,
+        actor,
+        action,
+        Some(format!("webhook:{id}")),
+        details,
+        now,
+    )
+    .await
 }
 
 /// Changes a subscription's URL, description, event types or pipeline (administrators).
@@ -197,6 +226,7 @@ pub async fn update_webhook(
     validate_input(&input, allowed)?;
     let row = find(db, id).await?;
     check_pipeline(db, input.pipeline_id).await?;
+    let before = format!("{} [{}] {:?}", row.url, row.event_types, row.pipeline_id);
     let mut row: webhooks::ActiveModel = row.into();
     row.url = Set(input.url.trim().to_owned());
     row.description = Set(input.description.trim().to_owned());
@@ -204,6 +234,16 @@ pub async fn update_webhook(
     row.pipeline_id = Set(input.pipeline_id.map(|p| p.0));
     row.updated_at = Set(now);
     let row = row.update(db).await?;
+    let after = format!("{} [{}] {:?}", row.url, row.event_types, row.pipeline_id);
+    audit(
+        db,
+        actor,
+        AuditAction::WebhookChanged,
+        row.id,
+        &format!("{before} -> {after}"),
+        now,
+    )
+    .await?;
     view(db, row).await
 }
 
@@ -278,10 +318,20 @@ pub async fn delete_webhook(
     db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     id: WebhookId,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     actor.require_admin()?;
     let txn = db.begin().await?;
-    find(&txn, id).await?;
+    let row = find(&txn, id).await?;
+    audit(
+        &txn,
+        actor,
+        AuditAction::WebhookDeleted,
+        id.0,
+        &row.url,
+        now,
+    )
+    .await?;
     let deliveries = webhook_deliveries::Entity::find()
         .select_only()
         .column(webhook_deliveries::Column::Id)
@@ -358,6 +408,15 @@ pub async fn rotate_secret(
     row.secret = Set(secret.clone());
     row.updated_at = Set(now);
     let row = row.update(db).await?;
+    audit(
+        db,
+        actor,
+        AuditAction::WebhookChanged,
+        row.id,
+        "signing secret rotated",
+        now,
+    )
+    .await?;
     Ok(CreatedWebhook {
         webhook: view(db, row).await?,
         secret,

@@ -4,7 +4,7 @@
 //! with the organisation's over a period reads the stored rollups; anyone else gets copies
 //! summed from the facts' instants in their own days (`rollup::scope_rollups`).
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use sea_orm::{
     ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, Statement, TransactionSession,
     TransactionTrait,
@@ -127,10 +127,7 @@ impl LocalDays {
 /// The first instant of `day` in `zone`: its midnight, or the first moment after a
 /// midnight the clocks skip.
 pub(super) fn day_start(zone: Zone, day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_time(NaiveTime::MIN);
-    (0..=4)
-        .find_map(|hour| zone.from_local(midnight + TimeDelta::hours(hour)))
-        .unwrap_or_else(|| midnight.and_utc())
+    zone.day_start(day)
 }
 
 /// Seconds since 1970-01-01 UTC of a timestamp column, in the backend's dialect.
@@ -185,11 +182,13 @@ pub async fn set_organisation_zone(
     db: &(impl ConnectionTrait + TransactionTrait),
     actor: &Actor,
     name: &str,
+    now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     actor.require_admin()?;
     let zone = parse_time_zone(name)?;
     let txn = db.begin().await?;
-    if organisation_zone(&txn).await? == zone {
+    let before = organisation_zone(&txn).await?;
+    if before == zone {
         return Ok(zone.name().to_owned());
     }
     let backend = txn.get_database_backend();
@@ -237,6 +236,15 @@ pub async fn set_organisation_zone(
             txn.execute_raw(run(sql)).await?;
         }
     }
+    crate::audit::service::record(
+        &txn,
+        actor,
+        crate::audit::AuditAction::SettingsChanged,
+        Some("organisation_time_zone".to_owned()),
+        &format!("{} -> {}", before.name(), zone.name()),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(zone.name().to_owned())
 }

@@ -37,6 +37,7 @@ pub async fn save_pipeline(
     let txn = db.begin().await?;
     let current = load_pipeline(&txn, draft.id).await?;
     let removed = check_draft(&current, draft)?;
+    let removed_count = removed.len();
     let name = draft.name.trim();
     ensure_name_free(&txn, name, Some(draft.id)).await?;
     // A stage may require only the active deal fields of this pipeline.
@@ -123,6 +124,21 @@ pub async fn save_pipeline(
     .update(&txn)
     .await?;
     let pipeline = load_pipeline(&txn, draft.id).await?;
+    let stage_names: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
+    crate::audit::service::record(
+        &txn,
+        actor,
+        crate::audit::AuditAction::PipelineSaved,
+        Some(format!("pipeline:{}", draft.id.0)),
+        &format!(
+            "{}: {}; {} stage(s) removed, {moved} deal(s) moved",
+            pipeline.name,
+            stage_names.join(" > "),
+            removed_count
+        ),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     if moved > 0 {
         events.appended();
