@@ -155,8 +155,21 @@ async fn require_token(
     if let Some(address) = request.extensions().get::<shared::session::ClientAddress>() {
         grant.actor = grant.actor.with_address(address.0.clone());
     }
+    let actor = grant.actor.clone();
+    // The full path: inside `/api/v1` the request's own URI has lost its prefix.
+    let path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(
+            || request.uri().path().to_owned(),
+            |uri| uri.path().to_owned(),
+        );
+    let target = format!("{} {path}", request.method());
     request.extensions_mut().insert(Caller(grant));
     let mut response = next.run(request).await;
+    if response.status() == StatusCode::FORBIDDEN {
+        crate::audit::record_denial(&state, &actor, target).await;
+    }
     verdict.apply(response.headers_mut());
     response
 }

@@ -344,9 +344,40 @@ async fn download(
         return ApiError(AppError::Unauthenticated).into_response();
     };
     match fetch_version(&state, &identity.actor, version).await {
-        Ok((download, bytes)) => serve(download, bytes, query.inline.is_some()),
+        Ok((download, bytes)) => {
+            if let Err(err) = record_download(&state, &identity.actor, &download).await {
+                return ApiError(err).into_response();
+            }
+            serve(download, bytes, query.inline.is_some())
+        }
         Err(err) => ApiError(err).into_response(),
     }
+}
+
+/// Every download is in the audit log: who took which file.
+pub async fn record_download(
+    state: &AppState,
+    actor: &Actor,
+    download: &Download,
+) -> Result<(), AppError> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the download route is an adapter"
+    )]
+    let now = chrono::Utc::now();
+    shared::audit::service::record(
+        &state.db,
+        actor,
+        shared::audit::AuditAction::DocumentDownloaded,
+        Some(format!("document_version:{}", download.version.id)),
+        &format!(
+            "{} ({})",
+            download.version.file_name,
+            download.subject.page()
+        ),
+        now,
+    )
+    .await
 }
 
 /// A version the actor may see and its bytes.

@@ -4,7 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod audit_export;
+pub mod audit;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -80,7 +80,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/events", get(events::stream))
-        .route("/admin/audit/export", get(audit_export::export))
+        .route("/admin/audit/export", get(audit::export))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -102,6 +102,10 @@ pub fn build_router(state: AppState) -> Router {
         // The REST API reads its bodies itself, with its own bound (`API_BODY_LIMIT`).
         .merge(api::routes(&state))
         .layer(axum::middleware::from_fn(error::server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::record_denials,
+        ))
         .layer(axum::middleware::from_fn(security::no_store_when_signed_in))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -36,10 +36,12 @@ pub enum AuditAction {
     WebhookDeleted,
     SettingsChanged,
     AuditExported,
+    PermissionDenied,
+    DocumentDownloaded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -59,6 +61,8 @@ impl AuditAction {
         AuditAction::WebhookDeleted,
         AuditAction::SettingsChanged,
         AuditAction::AuditExported,
+        AuditAction::PermissionDenied,
+        AuditAction::DocumentDownloaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +86,8 @@ impl AuditAction {
             AuditAction::WebhookDeleted => "webhook.deleted",
             AuditAction::SettingsChanged => "settings.changed",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::PermissionDenied => "access.denied",
+            AuditAction::DocumentDownloaded => "document.downloaded",
         }
     }
 

@@ -109,6 +109,8 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: AuditAction)
         AuditAction::WebhookDeleted => t_string!(i18n, audit.webhook_deleted),
         AuditAction::SettingsChanged => t_string!(i18n, audit.settings_changed),
         AuditAction::AuditExported => t_string!(i18n, audit.exported),
+        AuditAction::PermissionDenied => t_string!(i18n, audit.permission_denied),
+        AuditAction::DocumentDownloaded => t_string!(i18n, audit.document_downloaded),
     }
     .to_string()
 }

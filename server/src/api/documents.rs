@@ -21,7 +21,7 @@ use super::extract::{Caller, record_id};
 use super::problem::ProblemDocument;
 use super::{Problem, Reply, run_once};
 use crate::AppState;
-use crate::files::{read_form, serve, store_and_record, stored_bytes};
+use crate::files::{read_form, record_download, serve, store_and_record, stored_bytes};
 
 /// The multipart form of an upload.
 #[derive(utoipa::ToSchema)]
@@ -250,5 +250,6 @@ pub async fn content(
         .may(resource_of(download.subject), ApiAccess::Read)
         .map_err(|_| Problem::not_found())?;
     let bytes = stored_bytes(&state.files, &download).await?;
+    record_download(&state, actor, &download).await?;
     Ok(serve(download, bytes, false))
 }

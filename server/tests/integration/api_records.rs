@@ -110,6 +110,25 @@ async fn documents_are_uploaded_listed_versioned_and_downloaded_through_the_api(
     let content_url = versions[0]["content_url"].as_str().unwrap().to_owned();
     let bytes = send(&app, call(Method::GET, &content_url, Some(&token), None)).await;
     assert_eq!(bytes.status, StatusCode::OK);
+    // Who took the file is in the audit log, as "API: <token> (<user>)".
+    let (logged, _) = shared::audit::service::list(
+        &c.t.db,
+        &Actor::system(),
+        &shared::audit::AuditFilter {
+            action: Some(shared::audit::AuditAction::DocumentDownloaded),
+            ..Default::default()
+        },
+        10,
+        |day| day.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(logged.len(), 1);
+    assert!(logged[0].actor.starts_with("API: "), "{logged:?}");
+    assert!(
+        logged[0].details.starts_with("contract-signed.pdf"),
+        "{logged:?}"
+    );
     assert_eq!(bytes.body.as_bytes(), PDF);
     assert_eq!(
         bytes.headers[header::CONTENT_TYPE],
@@ -307,6 +326,23 @@ async fn bad_uploads_and_other_peoples_documents_change_nothing() {
     .await;
     let refused = send(&app, upload(&list_path, &reader, &[], &[("a.pdf", PDF)])).await;
     assert_problem(&refused, StatusCode::FORBIDDEN, "access.forbidden");
+    let (denied, _) = shared::audit::service::list(
+        &c.t.db,
+        &Actor::system(),
+        &shared::audit::AuditFilter {
+            action: Some(shared::audit::AuditAction::PermissionDenied),
+            ..Default::default()
+        },
+        10,
+        |day| day.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(
+        denied[0].target.as_deref(),
+        Some(&*format!("POST {list_path}"))
+    );
     let read = send(&app, call(Method::GET, &content_url, Some(&reader), None)).await;
     assert_eq!(read.status, StatusCode::OK);
     let clients_only = token_for(

@@ -198,6 +198,11 @@ async fn sign_ins_and_changes_are_recorded_with_who_from_where_and_what_changed(
     };
     let forbidden = send(&app, get("/admin/audit/export", Some(&anna_cookie))).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    // The refusal itself is in the log, with who and what they tried.
+    let denied = entries(&t, only(AuditAction::PermissionDenied)).await;
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(denied[0].actor_user_id, Some(anna.id));
+    assert_eq!(denied[0].target.as_deref(), Some("GET /admin/audit/export"));
     let anonymous = send(&app, get("/admin/audit/export", None)).await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }
@@ -208,7 +213,10 @@ async fn the_log_cannot_be_edited_and_is_pruned_only_past_its_retention() {
     let root = t.user("root@bank.ru", Role::Admin, vec![]).await;
     let admin = t.actor(&root).await;
     // The database judges the retention by its own clock, so this test uses the real one.
-    #[expect(clippy::disallowed_methods, reason = "the trigger compares with the real clock")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the trigger compares with the real clock"
+    )]
     let now = Utc::now();
     record(
         &t.db,

@@ -1,10 +1,11 @@
-//! `GET /admin/audit/export`: the audit log's rows matching the page's filter as a CSV
-//! file (UTF-8 with BOM, formula cells neutralised), for administrators. The export is
-//! itself recorded.
+//! The audit log's adapters: `GET /admin/audit/export` (the rows matching the page's filter
+//! as a CSV file, UTF-8 with BOM, formula cells neutralised, for administrators; the export
+//! is itself recorded) and `record_denials`, which logs every 403 a signed-in person gets.
 
 use axum::Extension;
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -144,4 +145,41 @@ async fn build(
         tracing::error!(error = %err, "writing the audit CSV");
         AppError::Internal
     })
+}
+
+/// Records a refusal (403) of a signed-in person's request, with the path they tried.
+/// Outside the layer that gives server functions their status, so it sees the real one.
+pub async fn record_denials(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let identity = request.extensions().get::<Identity>().cloned();
+    let target = format!("{} {}", request.method(), request.uri().path());
+    let response = next.run(request).await;
+    if response.status() == StatusCode::FORBIDDEN
+        && let Some(identity) = identity
+    {
+        record_denial(&state, &identity.actor, target).await;
+    }
+    response
+}
+
+/// Logs a refusal; a failure to log does not change the answer.
+pub async fn record_denial(state: &AppState, actor: &shared::access::Actor, target: String) {
+    #[expect(clippy::disallowed_methods, reason = "middleware is an adapter")]
+    let now = chrono::Utc::now();
+    let target: String = target.chars().take(300).collect();
+    if let Err(err) = shared::audit::service::record(
+        &state.db,
+        actor,
+        AuditAction::PermissionDenied,
+        Some(target),
+        "",
+        now,
+    )
+    .await
+    {
+        tracing::warn!(error = %err, "recording a refusal in the audit log");
+    }
 }
