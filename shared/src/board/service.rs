@@ -224,6 +224,19 @@ async fn board_condition(
     filter: &BoardFilter,
     now: DateTime<Utc>,
 ) -> Result<Condition, AppError> {
+    let in_pipeline = Condition::all().add(deals::Column::PipelineId.eq(pipeline.id.0));
+    filtered(db, actor, pipeline, filter, now, in_pipeline).await
+}
+
+/// `base` narrowed by the actor's visibility and the filter.
+async fn filtered(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    pipeline: &PipelineView,
+    filter: &BoardFilter,
+    now: DateTime<Utc>,
+    base: Condition,
+) -> Result<Condition, AppError> {
     filter.check()?;
     let stages_of = |departments: &[DepartmentId]| -> Vec<i32> {
         pipeline
@@ -232,7 +245,7 @@ async fn board_condition(
             .map(|s| s.0)
             .collect()
     };
-    let mut condition = Condition::all().add(deals::Column::PipelineId.eq(pipeline.id.0));
+    let mut condition = base;
     if let Some(visible) = crate::access::sql::deal_condition(&actor.visible_deals(pipeline)) {
         condition = condition.add(visible);
     }
@@ -363,9 +376,22 @@ pub async fn list_deals_after(
     if pipelines.is_empty() {
         return Ok((Vec::new(), false));
     }
+    // Pages go by id. SQLite would take the pipeline's index and sort all its deals by id
+    // (25 ms at 100,000); hidden from the planner, the id order is read from the table
+    // itself, stopping after a page (under 1 ms). PostgreSQL plans this well as it is.
+    let sqlite = db.get_database_backend() == sea_orm::DbBackend::Sqlite;
     let mut any = Condition::any();
     for pipeline in &pipelines {
-        any = any.add(board_condition(db, actor, pipeline, filter, now).await?);
+        let in_pipeline = if sqlite {
+            // The id is ours (an i32), so writing it into the SQL is safe.
+            Condition::all().add(Expr::cust(format!(
+                "+\"deals\".\"pipeline_id\" = {}",
+                pipeline.id.0
+            )))
+        } else {
+            Condition::all().add(deals::Column::PipelineId.eq(pipeline.id.0))
+        };
+        any = any.add(filtered(db, actor, pipeline, filter, now, in_pipeline).await?);
     }
     let mut query = deals::Entity::find()
         .filter(any)
