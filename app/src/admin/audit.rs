@@ -15,7 +15,7 @@ use crate::errors::{FormError, error_message};
 use crate::i18n::*;
 use crate::moment::moment;
 
-#[server(prefix = "/api", endpoint = "load_audit")]
+#[server(prefix = "/api", endpoint = "load_audit", input = server_fn::codec::Json)]
 pub async fn load_audit(filter: AuditFilter) -> Result<AuditPage, AppError> {
     use crate::backend::{db, identity};
     async {
