@@ -246,7 +246,7 @@ fn Retention(days: u32, refresh: RwSignal<u32>) -> impl IntoView {
         }
     };
     view! {
-        <form class="card audit-retention" on:submit=submit>
+        <form class="card audit-retention" novalidate on:submit=submit>
             <label class="field">
                 <span>{t!(i18n, audit.retention)}</span>
                 <input type="number" name="days" min="30" max="3650" inputmode="numeric"
