@@ -1,7 +1,8 @@
-//! Administration: users, departments, pipelines, custom fields, webhooks, background jobs
-//! and the audit log.
+//! Administration: users, departments, pipelines, custom fields, automation, webhooks,
+//! background jobs and the audit log.
 
 pub mod audit;
+pub mod automation;
 pub mod departments;
 pub mod fields;
 pub mod jobs;
@@ -29,6 +30,7 @@ pub fn AdminLayout() -> impl IntoView {
                 <A href="/admin/departments">{t!(i18n, admin.departments)}</A>
                 <A href="/admin/pipelines">{t!(i18n, pipelines.title)}</A>
                 <A href="/admin/fields">{t!(i18n, custom.title)}</A>
+                <A href="/admin/automation">{t!(i18n, admin.automation)}</A>
                 <A href="/admin/webhooks">{t!(i18n, admin.webhooks)}</A>
                 <A href="/admin/jobs">{t!(i18n, admin.jobs)}</A>
                 <A href="/admin/audit">{t!(i18n, admin.audit)}</A>

@@ -60,6 +60,9 @@ pub fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> Stri
         Field::WebhookUrl => t_string!(i18n, fields.webhook_url).to_string(),
         Field::EventTypes => t_string!(i18n, fields.event_types).to_string(),
         Field::Description => t_string!(i18n, fields.description).to_string(),
+        Field::Trigger => t_string!(i18n, fields.trigger).to_string(),
+        Field::Conditions => t_string!(i18n, fields.conditions).to_string(),
+        Field::Actions => t_string!(i18n, fields.actions).to_string(),
     }
 }
 
@@ -159,6 +162,7 @@ fn rule_message(i18n: leptos_i18n::I18nContext<Locale>, field: String, rule: &Ru
         Rule::PrivateAddress => t_string!(i18n, errors.private_address).to_string(),
         Rule::TooBig { max } => t_string!(i18n, errors.too_big, field, max = *max).to_string(),
         Rule::TooSmall { min } => t_string!(i18n, errors.too_small, field, min = *min).to_string(),
+        Rule::NobodyAvailable => t_string!(i18n, errors.nobody_available, field).to_string(),
         Rule::PeriodTooLong { max_days } => {
             t_string!(i18n, errors.period_too_long, days = *max_days).to_string()
         }

@@ -128,6 +128,9 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("fields") view={Lazy::<CustomFieldsRoute>::new()} />
                             <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
                             <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                            <Route path=path!("automation") view={Lazy::<AutomationRoute>::new()} />
+                            <Route path=path!("automation/new") view={Lazy::<NewRuleRoute>::new()} />
+                            <Route path=path!("automation/:id") view={Lazy::<RuleRoute>::new()} />
                             <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} />
                             <Route path=path!("webhooks/:id") view={Lazy::<WebhookDeliveriesRoute>::new()} />
                         </ParentRoute>
@@ -179,6 +182,9 @@ lazy_page! {
     CustomFieldsRoute => admin::fields::CustomFieldsPage;
     JobsRoute => admin::jobs::JobsPage;
     AuditRoute => admin::audit::AuditLogPage;
+    AutomationRoute => admin::automation::AutomationPage;
+    NewRuleRoute => admin::automation::RuleEditorPage;
+    RuleRoute => admin::automation::RuleEditorPage;
     WebhooksRoute => admin::webhooks::WebhooksPage;
     WebhookDeliveriesRoute => admin::webhooks::WebhookDeliveriesPage;
 }

@@ -125,6 +125,7 @@ fn Item(
         NotificationKind::WebhookStopped => {
             t_string!(i18n, notifications.webhook_stopped).to_string()
         }
+        NotificationKind::Automation => t_string!(i18n, notifications.automation).to_string(),
     };
     let when = moment(notification.created_at);
     view! {

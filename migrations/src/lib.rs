@@ -25,6 +25,7 @@ mod m20261201_000020_api_tokens;
 mod m20261201_000021_webhooks;
 mod m20261201_000022_session_devices;
 mod m20261201_000023_audit_log;
+mod m20261202_000024_automation;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_webhooks::Migration),
             Box::new(m20261201_000022_session_devices::Migration),
             Box::new(m20261201_000023_audit_log::Migration),
+            Box::new(m20261202_000024_automation::Migration),
         ]
     }
 }

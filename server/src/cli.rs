@@ -247,6 +247,14 @@ async fn serve(config: Config, load_demo: bool) -> anyhow::Result<()> {
         instance.clone(),
         now,
     );
+    crate::jobs::automation::spawn(
+        db.clone(),
+        state.events.clone(),
+        wake_workers.clone(),
+        instance.clone(),
+        config.automation_depth_limit,
+        now,
+    );
     crate::jobs::Workers {
         db: db.clone(),
         events: state.events.clone(),

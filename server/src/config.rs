@@ -47,6 +47,9 @@ pub struct Config {
     /// `konveyer.toml` or comma-separated in `KONVEYER_OUTBOUND_ALLOW_HOSTS`.
     #[serde(deserialize_with = "host_list")]
     pub outbound_allow_hosts: Vec<String>,
+    /// How many rules deep a chain may go (a rule's change triggering another rule...)
+    /// before it stops and is logged (`KONVEYER_AUTOMATION_DEPTH_LIMIT`).
+    pub automation_depth_limit: u8,
 }
 
 /// A list of hosts: a TOML array, or one string with commas between them.
@@ -88,6 +91,7 @@ impl Default for Config {
             smtp_from: "Konveyer <konveyer@localhost>".to_owned(),
             upload_limit_mb: 25,
             outbound_allow_hosts: Vec::new(),
+            automation_depth_limit: shared::automation::DEPTH_LIMIT_DEFAULT,
         }
     }
 }

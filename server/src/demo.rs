@@ -619,7 +619,79 @@ pub async fn seed_demo(
         .await?;
     }
     seed_conveyor(db, now).await?;
+    seed_automation(db, now).await?;
     Ok(true)
+}
+
+/// Two example rules on the loan conveyor, switched off so that the demo's people see what
+/// a rule looks like before they let one act: scoring takes new applications in turn with
+/// a task, and the responsible hears when scoring runs over its SLA.
+async fn seed_automation(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
+    use shared::automation::{
+        Action, AssignStrategy, RuleDefinition, RuleInput, TaskAssignee, Trigger,
+    };
+    let system = Actor::system();
+    let Some((pipeline_id, _)) = shared::pipeline::service::list_pipelines(db)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let pipeline = shared::pipeline::service::load_pipeline(db, pipeline_id).await?;
+    let Some(scoring) = pipeline.stages.iter().find(|s| s.name == "Scoring") else {
+        return Ok(());
+    };
+    let Some(department_id) = scoring.department_id else {
+        return Ok(());
+    };
+    let rules = [
+        RuleInput {
+            name: "Scoring takes new applications in turn".into(),
+            pipeline_id,
+            enabled: false,
+            retrigger_self: false,
+            definition: RuleDefinition {
+                trigger: Trigger::StageEntered {
+                    stage_id: Some(scoring.id),
+                },
+                conditions: Vec::new(),
+                actions: vec![
+                    Action::Assign {
+                        department_id,
+                        strategy: AssignStrategy::RoundRobin,
+                        cap: Some(40),
+                    },
+                    Action::CreateTask {
+                        title: "Score the application".into(),
+                        due_minutes: 240,
+                        assignee: TaskAssignee::Responsible,
+                    },
+                ],
+            },
+        },
+        RuleInput {
+            name: "Scoring over its SLA".into(),
+            pipeline_id,
+            enabled: false,
+            retrigger_self: false,
+            definition: RuleDefinition {
+                trigger: Trigger::TimeInStage {
+                    stage_id: scoring.id,
+                    minutes: None,
+                },
+                conditions: Vec::new(),
+                actions: vec![Action::Notify {
+                    to: TaskAssignee::Responsible,
+                    text: "The application is past the scoring SLA".into(),
+                }],
+            },
+        },
+    ];
+    for rule in rules {
+        shared::automation::service::create_rule(db, &system, rule, now).await?;
+    }
+    Ok(())
 }
 
 /// Whether the demo organisation is in the database (its administrator exists).

@@ -3,6 +3,7 @@
 //! after the last attempt). Handlers are idempotent: a job whose worker died mid-run is
 //! taken again once its lease ends.
 
+pub mod automation;
 pub mod digest;
 pub mod webhook;
 
@@ -159,6 +160,29 @@ impl Workers {
             .await
             .map(|_| ())
             .map_err(|e| e.to_string()),
+            shared::automation::engine::RUN_JOB => {
+                let shared::automation::engine::RunPayload { run_id } = payload(job)?;
+                let run = shared::automation::RunId(run_id);
+                match shared::automation::engine::execute_run(&self.db, &self.events, run, now)
+                    .await
+                {
+                    Ok(_) => Ok(()),
+                    Err(err) => {
+                        // Never left queued for good: the last failure ends the run.
+                        if job.is_last_attempt() {
+                            shared::automation::engine::give_up(
+                                &self.db,
+                                run,
+                                &err.to_string(),
+                                now,
+                            )
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        }
+                        Err(err.to_string())
+                    }
+                }
+            }
             other => Err(format!("no handler for jobs of kind {other:?}")),
         }
     }

@@ -13,8 +13,14 @@ use crate::user::{Role, UserId};
 pub enum ActorKind {
     /// A signed-in person.
     User { user_id: UserId },
-    /// An automation rule: acts with the system's reach, named in history.
-    Rule { rule_id: i64, name: String },
+    /// An automation rule: acts with the system's reach, named in history. `depth` is how
+    /// many rule runs deep in a chain its changes are (1 for a rule started by a person's
+    /// change), written on its events so that chains stop at a limit.
+    Rule {
+        rule_id: i64,
+        name: String,
+        depth: u8,
+    },
     /// An API token: never sees more than the user it belongs to.
     Token {
         token_id: i64,
@@ -61,9 +67,13 @@ impl Actor {
     }
 
     /// An automation rule, with administrator rights; history names the rule.
-    pub fn rule(rule_id: i64, name: String) -> Self {
+    pub fn rule(rule_id: i64, name: String, depth: u8) -> Self {
         Actor {
-            kind: ActorKind::Rule { rule_id, name },
+            kind: ActorKind::Rule {
+                rule_id,
+                name,
+                depth,
+            },
             role: Role::Admin,
             department_ids: Vec::new(),
             address: None,
@@ -109,6 +119,14 @@ impl Actor {
                 name, user_name, ..
             } => Some(format!("API: {name} ({user_name})")),
             ActorKind::System => Some("System".to_owned()),
+        }
+    }
+
+    /// The rule acting and how deep in a chain of rules (`None` for anyone else).
+    pub fn rule_chain(&self) -> Option<(i64, u8)> {
+        match self.kind {
+            ActorKind::Rule { rule_id, depth, .. } => Some((rule_id, depth)),
+            _ => None,
         }
     }
 

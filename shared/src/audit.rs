@@ -38,10 +38,12 @@ pub enum AuditAction {
     AuditExported,
     PermissionDenied,
     DocumentDownloaded,
+    AutomationRuleCreated,
+    AutomationRuleChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -63,6 +65,8 @@ impl AuditAction {
         AuditAction::AuditExported,
         AuditAction::PermissionDenied,
         AuditAction::DocumentDownloaded,
+        AuditAction::AutomationRuleCreated,
+        AuditAction::AutomationRuleChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +92,8 @@ impl AuditAction {
             AuditAction::AuditExported => "audit.exported",
             AuditAction::PermissionDenied => "access.denied",
             AuditAction::DocumentDownloaded => "document.downloaded",
+            AuditAction::AutomationRuleCreated => "automation_rule.created",
+            AuditAction::AutomationRuleChanged => "automation_rule.changed",
         }
     }
 

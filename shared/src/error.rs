@@ -80,6 +80,12 @@ pub enum Field {
     WebhookUrl,
     EventTypes,
     Description,
+    /// What starts an automation rule.
+    Trigger,
+    /// An automation rule's conditions.
+    Conditions,
+    /// An automation rule's actions.
+    Actions,
 }
 
 impl Field {
@@ -136,6 +142,9 @@ impl Field {
             Field::WebhookUrl => "webhook_url",
             Field::EventTypes => "event_types",
             Field::Description => "description",
+            Field::Trigger => "trigger",
+            Field::Conditions => "conditions",
+            Field::Actions => "actions",
         }
     }
 
@@ -203,6 +212,8 @@ pub enum Rule {
     PeriodTooLong {
         max_days: u64,
     },
+    /// Nobody can take it: everyone in the department is inactive or over their cap.
+    NobodyAvailable,
 }
 
 /// The kind of record a `NotFound` or `Duplicate` error is about.
@@ -223,6 +234,7 @@ pub enum Entity {
     Webhook,
     WebhookDelivery,
     Session,
+    AutomationRule,
 }
 
 /// Every way a use case can fail, as a value the UI and the API can match on.

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod api_token;
 pub mod audit;
 pub mod auth;
+pub mod automation;
 pub mod board;
 pub mod client;
 pub mod comment;

@@ -107,6 +107,8 @@ pub fn action_label(i18n: leptos_i18n::I18nContext<Locale>, action: AuditAction)
         AuditAction::WebhookCreated => t_string!(i18n, audit.webhook_created),
         AuditAction::WebhookChanged => t_string!(i18n, audit.webhook_changed),
         AuditAction::WebhookDeleted => t_string!(i18n, audit.webhook_deleted),
+        AuditAction::AutomationRuleCreated => t_string!(i18n, audit.automation_rule_created),
+        AuditAction::AutomationRuleChanged => t_string!(i18n, audit.automation_rule_changed),
         AuditAction::SettingsChanged => t_string!(i18n, audit.settings_changed),
         AuditAction::AuditExported => t_string!(i18n, audit.exported),
         AuditAction::PermissionDenied => t_string!(i18n, audit.permission_denied),

@@ -16,6 +16,7 @@ mod api;
 mod api_records;
 mod audit;
 mod auth;
+mod automation;
 mod bounds;
 mod clients;
 mod conclusions;

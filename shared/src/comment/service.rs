@@ -119,6 +119,7 @@ pub async fn add_comment(
         deal_id: Set(deal_id),
         client_id: Set(client_id),
         author_user_id: Set(actor.user_id().map(|u| u.0)),
+        author_label: Set(actor.label()),
         text: Set(text.clone()),
         at: Set(now),
         ..Default::default()

@@ -20,6 +20,10 @@ pub mod events {
         pub audience: String,
         /// `EventData` as JSON (its public shape).
         pub payload: String,
+        /// How many rule runs deep in a chain the change was made (0 by anyone else).
+        pub chain_depth: i32,
+        /// The rule that made the change.
+        pub actor_rule_id: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

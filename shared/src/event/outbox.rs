@@ -28,6 +28,10 @@ const APPEND_LOCK: i64 = 0x6b6f_6e76_6576;
 pub struct StoredEvent {
     pub record: EventRecord,
     pub audience: Audience,
+    /// The rule whose run made the change, and how deep in a chain of rules (0 when a
+    /// person, a token or the system made it).
+    pub rule_id: Option<i32>,
+    pub chain_depth: u8,
 }
 
 /// Appends one event in the caller's transaction; call it as the transaction's last write.
@@ -44,6 +48,9 @@ pub async fn append(
             .await?;
     }
     let (subject_kind, subject_id) = data.subject();
+    let (rule_id, chain_depth) = actor
+        .rule_chain()
+        .map_or((None, 0), |(rule, depth)| (i32::try_from(rule).ok(), depth));
     let row = events::ActiveModel {
         kind: Set(data.kind().to_owned()),
         subject_kind: Set(subject_kind.to_owned()),
@@ -54,6 +61,8 @@ pub async fn append(
         occurred_at: Set(now),
         audience: Set(serde_json::to_string(&audience).map_err(|_| AppError::Internal)?),
         payload: Set(serde_json::to_string(&data).map_err(|_| AppError::Internal)?),
+        chain_depth: Set(i32::from(chain_depth)),
+        actor_rule_id: Set(rule_id),
         ..Default::default()
     }
     .insert(txn)
@@ -134,6 +143,8 @@ fn decode(row: events::Model) -> Result<StoredEvent, AppError> {
             data,
         },
         audience,
+        rule_id: row.actor_rule_id,
+        chain_depth: u8::try_from(row.chain_depth).unwrap_or(u8::MAX),
     })
 }
 

@@ -59,6 +59,15 @@ pub struct ClaimedJob {
     pub payload: serde_json::Value,
     /// This attempt's number, from 1.
     pub attempt: i32,
+    /// After this attempt fails the job is dead.
+    pub max_attempts: i32,
+}
+
+impl ClaimedJob {
+    /// Whether a failure now is final.
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempt >= self.max_attempts
+    }
 }
 
 /// Enqueues a job (in the caller's transaction when given one). Returns `false` when a
@@ -147,6 +156,7 @@ pub async fn claim(
             kind: row.kind,
             payload: serde_json::from_str(&row.payload).map_err(|_| AppError::Internal)?,
             attempt: row.attempts,
+            max_attempts: row.max_attempts,
         })
     })
     .transpose()

@@ -13,6 +13,8 @@ pub enum NotificationKind {
     /// A webhook the person subscribed was paused (every attempt at a delivery failed) or
     /// disabled (its receiver answered 410 Gone); the text is its URL.
     WebhookStopped,
+    /// An automation rule's message about a deal.
+    Automation,
 }
 
 impl NotificationKind {
@@ -21,6 +23,7 @@ impl NotificationKind {
             NotificationKind::Mention => "mention",
             NotificationKind::TaskDue => "task_due",
             NotificationKind::WebhookStopped => "webhook_stopped",
+            NotificationKind::Automation => "automation",
         }
     }
 
@@ -29,6 +32,7 @@ impl NotificationKind {
             NotificationKind::Mention,
             NotificationKind::TaskDue,
             NotificationKind::WebhookStopped,
+            NotificationKind::Automation,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -157,7 +157,7 @@ async fn own_entries(
         .collect();
     entries.extend(notes.into_iter().map(|row| TimelineEntry {
         at: row.at,
-        actor_name: name(row.author_user_id),
+        actor_name: row.author_label.or_else(|| name(row.author_user_id)),
         deal: None,
         detail: TimelineDetail::Comment { text: row.text },
     }));

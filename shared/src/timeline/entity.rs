@@ -39,6 +39,8 @@ pub mod comments {
         pub deal_id: Option<i32>,
         pub client_id: Option<i32>,
         pub author_user_id: Option<i32>,
+        /// An author that is not a person ("Rule: …", "API: …").
+        pub author_label: Option<String>,
         #[sea_orm(column_type = "Text")]
         pub text: String,
         pub at: DateTimeUtc,
