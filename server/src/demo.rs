@@ -666,6 +666,7 @@ async fn seed_automation(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
                         title: "Score the application".into(),
                         due_minutes: 240,
                         assignee: TaskAssignee::Responsible,
+                        on_main_deal: false,
                     },
                 ],
             },
@@ -691,6 +692,103 @@ async fn seed_automation(db: &Db, now: DateTime<Utc>) -> Result<(), AppError> {
     for rule in rules {
         shared::automation::service::create_rule(db, &system, rule, now).await?;
     }
+    seed_visit_reports(db, pipeline_id, now).await
+}
+
+/// The visit report scenario, built from rules alone: a representative ticks the service
+/// lines a client needs and writes a comment; when the visit's report is written, a random
+/// manager of each ticked line's department is picked, one of them at random is the main
+/// manager, each gets a deal on the loan conveyor that lists everyone and the comment, and
+/// the main manager gets a task to close or control them.
+async fn seed_visit_reports(
+    db: &Db,
+    conveyor: shared::pipeline::PipelineId,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use shared::automation::{
+        Action, AssignStrategy, Condition, RuleDefinition, RuleInput, TaskAssignee, TextOp,
+        Trigger, ValueDepartment,
+    };
+    use shared::pipeline::service::{Template, create_from_template, load_pipeline};
+    let system = Actor::system();
+    let visits =
+        create_from_template(db, &system, "Field visits", Template::FieldVisits, &[], now).await?;
+    let services = custom_fields::save_field(
+        db,
+        &system,
+        CustomFieldDraft {
+            id: None,
+            entity: RecordKind::Deal,
+            pipeline_id: Some(visits),
+            label: "Service lines".to_owned(),
+            kind: CustomFieldKind::MultiSelect,
+            options: ["Loans", "Cards", "Leasing"].map(str::to_owned).to_vec(),
+            currency: None,
+            group: "Visit report".to_owned(),
+            position: 10,
+            required: false,
+            help: "What the client needs; each line goes to its department.".to_owned(),
+        },
+        now,
+    )
+    .await?;
+    let departments = departments::list_departments(db).await?;
+    let department = |name: &str| departments.iter().find(|d| d.name == name).map(|d| d.id);
+    let mapping: Vec<ValueDepartment> = [
+        ("Loans", "Client managers"),
+        ("Cards", "Servicing"),
+        ("Leasing", "Risk"),
+    ]
+    .into_iter()
+    .filter_map(|(value, name)| {
+        Some(ValueDepartment {
+            value: value.to_owned(),
+            department_id: department(name)?,
+        })
+    })
+    .collect();
+    let pipeline = load_pipeline(db, visits).await?;
+    let Some(written) = pipeline.stages.iter().find(|s| s.name == "Report written") else {
+        return Ok(());
+    };
+    let rule = RuleInput {
+        name: "Visit report: a deal for each service line".into(),
+        pipeline_id: visits,
+        enabled: true,
+        retrigger_self: false,
+        definition: RuleDefinition {
+            trigger: Trigger::StageEntered {
+                stage_id: Some(written.id),
+            },
+            conditions: vec![Condition::Custom {
+                field_id: services.id,
+                op: TextOp::IsSet,
+                value: String::new(),
+            }],
+            actions: vec![
+                Action::PickPerValue {
+                    field_id: services.id,
+                    departments: mapping,
+                    strategy: AssignStrategy::Random,
+                },
+                Action::PickMain,
+                Action::CreateDeals {
+                    pipeline_id: conveyor,
+                    title: "{client}: after the visit".into(),
+                    note: "Managers: {managers}. Main manager: {main}. Client: {client}. \
+                           Visit report ({deal}): {comment}"
+                        .into(),
+                },
+                Action::CreateTask {
+                    title: "Close or control the deals after the visit to {client}".into(),
+                    due_minutes: 24 * 60,
+                    assignee: TaskAssignee::Main,
+                    on_main_deal: true,
+                },
+            ],
+        },
+    };
+    shared::automation::service::create_rule(db, &system, rule, now).await?;
     Ok(())
 }
 

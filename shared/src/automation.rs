@@ -15,10 +15,12 @@ pub mod entity;
 pub mod service;
 
 pub use rules::{
-    DealFacts, evaluate, pick_least_loaded, pick_random, pick_round_robin, trigger_matches,
+    DealFacts, evaluate, fill_placeholders, pick_least_loaded, pick_random, pick_round_robin,
+    trigger_matches, value_parts,
 };
 pub use types::{
     Action, AssignStrategy, CONDITIONS_MAX, Condition, DEPTH_LIMIT_DEFAULT, LogEntry, NAME_MAX,
-    NumberOp, RuleDefinition, RuleId, RuleInput, RuleView, RunId, RunState, RunView, TEXT_MAX,
-    TaskAssignee, TextOp, Trigger, TriggerField, WAIT_MINUTES_MAX, validate,
+    NumberOp, PLACEHOLDERS, RuleDefinition, RuleId, RuleInput, RuleView, RunContext, RunId,
+    RunState, RunView, TEXT_MAX, TaskAssignee, TextOp, Trigger, TriggerField, ValueDepartment,
+    WAIT_MINUTES_MAX, validate,
 };

@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 use shared::AppError;
 use shared::automation::{
     Action, AssignStrategy, Condition, LogEntry, NumberOp, RuleDefinition, RuleId, RuleInput,
-    RuleView, RunState, RunView, TaskAssignee, TextOp, Trigger, TriggerField,
+    RuleView, RunState, RunView, TaskAssignee, TextOp, Trigger, TriggerField, ValueDepartment,
 };
 use shared::custom_field::{CustomFieldId, CustomFieldView, RecordKind};
-use shared::deal::DealId;
 use shared::department::DepartmentId;
 use shared::pipeline::{PipelineId, PipelineView, StageId};
 use shared::user::UserId;
@@ -115,7 +114,8 @@ pub async fn switch_rule(id: RuleId, enabled: bool) -> Result<(), AppError> {
 pub async fn test_rule(id: RuleId, deal_id: i32) -> Result<Vec<LogEntry>, AppError> {
     use crate::backend::{db, identity, now};
     let actor = identity()?.actor;
-    shared::automation::engine::dry_run(&db()?, &actor, id, DealId(deal_id), now()).await
+    shared::automation::engine::dry_run(&db()?, &actor, id, shared::deal::DealId(deal_id), now())
+        .await
 }
 
 type I18n = leptos_i18n::I18nContext<Locale>;
@@ -253,8 +253,11 @@ fn new_condition(kind: &str, data: &Choices) -> Condition {
     }
 }
 
-const ACTION_KINDS: [&str; 8] = [
+const ACTION_KINDS: [&str; 11] = [
     "assign",
+    "pick_per_value",
+    "pick_main",
+    "create_deals",
     "create_task",
     "move",
     "comment",
@@ -267,6 +270,9 @@ const ACTION_KINDS: [&str; 8] = [
 fn action_kind(action: &Action) -> &'static str {
     match action {
         Action::Assign { .. } => "assign",
+        Action::PickPerValue { .. } => "pick_per_value",
+        Action::PickMain => "pick_main",
+        Action::CreateDeals { .. } => "create_deals",
         Action::CreateTask { .. } => "create_task",
         Action::Move { .. } => "move",
         Action::Comment { .. } => "comment",
@@ -280,6 +286,9 @@ fn action_kind(action: &Action) -> &'static str {
 fn action_label(i18n: I18n, kind: &str) -> String {
     match kind {
         "assign" => t_string!(i18n, automation.a_assign),
+        "pick_per_value" => t_string!(i18n, automation.a_pick_per_value),
+        "pick_main" => t_string!(i18n, automation.a_pick_main),
+        "create_deals" => t_string!(i18n, automation.a_create_deals),
         "create_task" => t_string!(i18n, automation.a_create_task),
         "move" => t_string!(i18n, automation.a_move),
         "comment" => t_string!(i18n, automation.a_comment),
@@ -297,6 +306,7 @@ fn new_action(kind: &str, data: &Choices) -> Action {
             title: String::new(),
             due_minutes: 60,
             assignee: TaskAssignee::Responsible,
+            on_main_deal: false,
         },
         "move" => Action::Move {
             stage_id: data
@@ -319,6 +329,24 @@ fn new_action(kind: &str, data: &Choices) -> Action {
         },
         "wait" => Action::Wait { minutes: 60 },
         "stop" => Action::Stop,
+        "pick_per_value" => {
+            let field = data
+                .fields
+                .iter()
+                .find(|f| f.kind == shared::custom_field::CustomFieldKind::MultiSelect)
+                .or(data.fields.first());
+            Action::PickPerValue {
+                field_id: field.map_or(CustomFieldId(0), |f| f.id),
+                departments: Vec::new(),
+                strategy: AssignStrategy::Random,
+            }
+        }
+        "pick_main" => Action::PickMain,
+        "create_deals" => Action::CreateDeals {
+            pipeline_id: data.pipelines.first().map_or(PipelineId(0), |p| p.0),
+            title: "{client}".to_owned(),
+            note: String::new(),
+        },
         _ => Action::Assign {
             department_id: data.departments.first().map_or(DepartmentId(0), |d| d.0),
             strategy: AssignStrategy::RoundRobin,
@@ -381,6 +409,7 @@ fn text_op_label(i18n: I18n, op: &str) -> String {
 /// The lists the rows choose from, for the rule's pipeline.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Choices {
+    pipelines: Vec<(PipelineId, String)>,
     stages: Vec<(StageId, String)>,
     departments: Vec<(DepartmentId, String)>,
     users: Vec<(UserId, String)>,
@@ -389,6 +418,11 @@ struct Choices {
 
 fn choices_for(data: &EditorData, pipeline: PipelineId) -> Choices {
     Choices {
+        pipelines: data
+            .pipelines
+            .iter()
+            .map(|p| (p.id, p.name.clone()))
+            .collect(),
         stages: data
             .pipelines
             .iter()
@@ -1158,12 +1192,20 @@ fn assignee_select(
 ) -> AnyView {
     let current = match who {
         TaskAssignee::Responsible => String::new(),
+        TaskAssignee::Main => "main".to_owned(),
         TaskAssignee::User(user) => user.0.to_string(),
     };
     view! {
-        <select name="assignee" on:change=move |ev| set(
-            event_target_value(&ev).parse().ok().map_or(TaskAssignee::Responsible, |id| TaskAssignee::User(UserId(id))))>
+        <select name="assignee" on:change=move |ev| {
+            let value = event_target_value(&ev);
+            set(if value == "main" {
+                TaskAssignee::Main
+            } else {
+                value.parse().ok().map_or(TaskAssignee::Responsible, |id| TaskAssignee::User(UserId(id)))
+            });
+        }>
             <option value="" selected=current.is_empty()>{t_string!(i18n, automation.the_responsible).to_string()}</option>
+            <option value="main" selected=current == "main">{t_string!(i18n, automation.the_main).to_string()}</option>
             {users.iter().map(|(id, name)| {
                 let value = id.0.to_string();
                 let selected = value == current;
@@ -1245,26 +1287,32 @@ fn ActionRow(
                             </label>
                         </div>
                     }.into_any(),
-                    Action::CreateTask { title, due_minutes, assignee } => {
+                    Action::CreateTask { title, due_minutes, assignee, on_main_deal } => {
                         let title_now = title.clone();
                         let title_for_due = title.clone();
                         let title_for_who = title.clone();
+                        let title_for_main = title.clone();
                         view! {
                             <div class="field-row">
                                 <label class="field">
                                     <span>{t!(i18n, automation.task_title)}</span>
                                     <input type="text" name="task_title" maxlength="2000" prop:value=title_now
-                                        on:change=move |ev| set(Action::CreateTask { title: event_target_value(&ev), due_minutes, assignee }) />
+                                        on:change=move |ev| set(Action::CreateTask { title: event_target_value(&ev), due_minutes, assignee, on_main_deal }) />
                                 </label>
                                 <label class="field">
                                     <span>{t!(i18n, automation.due_minutes)}</span>
-                                    {minutes_input("task_due", Some(due_minutes), move |m| set(Action::CreateTask { title: title_for_due.clone(), due_minutes: m.unwrap_or(0), assignee }))}
+                                    {minutes_input("task_due", Some(due_minutes), move |m| set(Action::CreateTask { title: title_for_due.clone(), due_minutes: m.unwrap_or(0), assignee, on_main_deal }))}
                                 </label>
                                 <label class="field">
                                     <span>{t!(i18n, automation.assignee)}</span>
-                                    {assignee_select(i18n, &c.users, assignee, move |who| set(Action::CreateTask { title: title_for_who.clone(), due_minutes, assignee: who }))}
+                                    {assignee_select(i18n, &c.users, assignee, move |who| set(Action::CreateTask { title: title_for_who.clone(), due_minutes, assignee: who, on_main_deal }))}
                                 </label>
                             </div>
+                            <label class="check">
+                                <input type="checkbox" name="on_main_deal" prop:checked=on_main_deal
+                                    on:change=move |ev| set(Action::CreateTask { title: title_for_main.clone(), due_minutes, assignee, on_main_deal: event_target_checked(&ev) }) />
+                                {t!(i18n, automation.on_main_deal)}
+                            </label>
                         }.into_any()
                     }
                     Action::Move { stage_id, comment } => {
@@ -1325,6 +1373,86 @@ fn ActionRow(
                                         }) />
                                 </label>
                             </div>
+                        }.into_any()
+                    }
+                    Action::PickPerValue { field_id, departments, strategy } => {
+                        let options = c.fields.iter().find(|f| f.id == field_id).map(|f| f.options.clone()).unwrap_or_default();
+                        let department_options: Vec<(i32, String)> = c.departments.iter().map(|(id, n)| (id.0, n.clone())).collect();
+                        let mapping = StoredValue::new(departments.clone());
+                        view! {
+                            <div class="field-row">
+                                <label class="field">
+                                    <span>{t!(i18n, automation.field)}</span>
+                                    {id_select("pick_field", field_options(&c), Some(field_id.0), None,
+                                        move |id| if let Some(id) = id { set(Action::PickPerValue { field_id: CustomFieldId(id), departments: Vec::new(), strategy }); })}
+                                </label>
+                                <label class="field">
+                                    <span>{t!(i18n, automation.strategy)}</span>
+                                    <select name="pick_strategy" on:change=move |ev| {
+                                        let strategy = match event_target_value(&ev).as_str() {
+                                            "round_robin" => AssignStrategy::RoundRobin,
+                                            "least_loaded" => AssignStrategy::LeastLoaded,
+                                            _ => AssignStrategy::Random,
+                                        };
+                                        set(Action::PickPerValue { field_id, departments: mapping.get_value(), strategy });
+                                    }>
+                                        <option value="random" selected=strategy == AssignStrategy::Random>{t!(i18n, automation.random)}</option>
+                                        <option value="round_robin" selected=strategy == AssignStrategy::RoundRobin>{t!(i18n, automation.round_robin)}</option>
+                                        <option value="least_loaded" selected=strategy == AssignStrategy::LeastLoaded>{t!(i18n, automation.least_loaded)}</option>
+                                    </select>
+                                </label>
+                            </div>
+                            <p class="muted small">{t!(i18n, automation.per_value_hint)}</p>
+                            <div class="value-departments">
+                                {options.into_iter().map(|value| {
+                                    let current = departments.iter().find(|d| d.value == value).map(|d| d.department_id.0);
+                                    let label = value.clone();
+                                    view! {
+                                        <label class="field">
+                                            <span>{label}</span>
+                                            {id_select("value_department", department_options.clone(), current,
+                                                Some("—".to_owned()),
+                                                move |id| {
+                                                    let mut list = mapping.get_value();
+                                                    list.retain(|d| d.value != value);
+                                                    if let Some(id) = id {
+                                                        list.push(ValueDepartment { value: value.clone(), department_id: DepartmentId(id) });
+                                                    }
+                                                    set(Action::PickPerValue { field_id, departments: list, strategy });
+                                                })}
+                                        </label>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }.into_any()
+                    }
+                    Action::PickMain => view! { <p class="muted small">{t!(i18n, automation.pick_main_hint)}</p> }.into_any(),
+                    Action::CreateDeals { pipeline_id, title, note } => {
+                        let title_now = title.clone();
+                        let note_now = note.clone();
+                        let title_for_pipeline = title.clone();
+                        let note_for_pipeline = note.clone();
+                        let note_for_title = note.clone();
+                        view! {
+                            <div class="field-row">
+                                <label class="field">
+                                    <span>{t!(i18n, automation.pipeline)}</span>
+                                    {id_select("deals_pipeline", c.pipelines.iter().map(|(id, n)| (id.0, n.clone())).collect(),
+                                        Some(pipeline_id.0), None,
+                                        move |id| if let Some(id) = id { set(Action::CreateDeals { pipeline_id: PipelineId(id), title: title_for_pipeline.clone(), note: note_for_pipeline.clone() }); })}
+                                </label>
+                                <label class="field">
+                                    <span>{t!(i18n, automation.deal_title)}</span>
+                                    <input type="text" name="deals_title" maxlength="200" prop:value=title_now
+                                        on:change=move |ev| set(Action::CreateDeals { pipeline_id, title: event_target_value(&ev), note: note_for_title.clone() }) />
+                                </label>
+                            </div>
+                            <label class="field">
+                                <span>{t!(i18n, automation.deal_note)}</span>
+                                <textarea name="deals_note" maxlength="2000" rows="3" prop:value=note_now
+                                    on:change=move |ev| set(Action::CreateDeals { pipeline_id, title: title.clone(), note: event_target_value(&ev) })></textarea>
+                            </label>
+                            <p class="muted small">{t!(i18n, automation.placeholders, list = shared::automation::PLACEHOLDERS.join(" "))}</p>
                         }.into_any()
                     }
                     Action::Wait { minutes } => view! {

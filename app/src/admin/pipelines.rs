@@ -103,7 +103,12 @@ pub async fn save_allowed_moves(id: PipelineId, moves: Vec<AllowedMove>) -> Resu
     shared::pipeline::service::set_allowed_moves(&db()?, &actor, id, &moves).await
 }
 
-const TEMPLATES: [&str; 3] = ["loan_conveyor", "sales_funnel", "service_desk"];
+const TEMPLATES: [&str; 4] = [
+    "loan_conveyor",
+    "sales_funnel",
+    "service_desk",
+    "field_visits",
+];
 
 #[component]
 pub fn PipelinesPage() -> impl IntoView {
@@ -197,6 +202,7 @@ fn template_name(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> String {
     match code {
         "loan_conveyor" => t_string!(i18n, pipelines.loan_conveyor).to_string(),
         "sales_funnel" => t_string!(i18n, pipelines.sales_funnel).to_string(),
+        "field_visits" => t_string!(i18n, pipelines.field_visits).to_string(),
         _ => t_string!(i18n, pipelines.service_desk).to_string(),
     }
 }

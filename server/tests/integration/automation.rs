@@ -128,6 +128,7 @@ async fn new_deals_go_round_robin_to_active_people_fairly_across_a_restart() {
                 title: "Call the client".into(),
                 due_minutes: 60,
                 assignee: TaskAssignee::Responsible,
+                on_main_deal: false,
             },
             Action::Comment {
                 text: "Assigned by the conveyor".into(),
@@ -534,6 +535,7 @@ async fn a_dry_run_shows_what_would_happen_and_keeps_nothing() {
                     title: "Check".into(),
                     due_minutes: 10,
                     assignee: TaskAssignee::Responsible,
+                    on_main_deal: false,
                 },
             ],
         ),
@@ -699,4 +701,168 @@ async fn rules_are_checked_versioned_and_for_administrators_only() {
             .unwrap(),
         0
     );
+}
+
+clock!(visit_clock, VISIT);
+
+/// The seed scenario of the demo, built from rules alone.
+#[tokio::test]
+async fn a_visit_report_makes_a_deal_per_service_line_with_a_main_manager_and_a_task() {
+    use rand::rngs::OsRng;
+    use shared::custom_field::CustomInput;
+    use shared::deal::NewDeal;
+    let t = crate::harness::TestDb::new().await;
+    server::demo::seed_demo(&t.db, &mut OsRng, t0())
+        .await
+        .unwrap();
+    let system = Actor::system();
+    let pipelines = shared::pipeline::service::list_pipelines(&t.db)
+        .await
+        .unwrap();
+    let find = |name: &str| pipelines.iter().find(|(_, n)| n == name).unwrap().0;
+    let (visits, conveyor) = (find("Field visits"), find("Loan conveyor"));
+    let visits = shared::pipeline::service::load_pipeline(&t.db, visits)
+        .await
+        .unwrap();
+    let services = shared::custom_field::service::fields_for(
+        &t.db,
+        shared::custom_field::RecordKind::Deal,
+        Some(visits.id),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|f| f.label == "Service lines")
+    .unwrap();
+    let workers = crate::tasks::workers(t.db.clone(), visit_clock);
+    let cursor = outbox::last_id(&t.db).await.unwrap();
+    let visit = shared::deal::service::create_deal(
+        &t.db,
+        &(),
+        &system,
+        NewDeal {
+            pipeline_id: visits.id,
+            title: "Visit to Vostok LLC".into(),
+            client_name: Some("Vostok LLC".into()),
+            client_phone: Some("+7 901 000-00-01".into()),
+            client_email: None,
+            amount: None,
+            responsible: None,
+            client: None,
+            custom: vec![CustomInput {
+                field: services.id,
+                values: vec!["Loans".into(), "Leasing".into()],
+            }],
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    shared::comment::service::add_comment(
+        &t.db,
+        &(),
+        &system,
+        shared::comment::NewComment {
+            subject: Subject::Deal(visit.id),
+            text: "Needs a fleet of 12 trucks by spring".into(),
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let written = visits
+        .stages
+        .iter()
+        .find(|s| s.name == "Report written")
+        .unwrap()
+        .id;
+    move_deal(&t.db, &(), &system, mv(&visit, written, ""), t0())
+        .await
+        .unwrap();
+    pump(&t.db, &workers, cursor).await;
+
+    let admin = system.clone();
+    let run = &list_runs(&t.db, &admin, &RunFilter::default())
+        .await
+        .unwrap()[0];
+    assert_eq!(run.state, RunState::Done, "{:?}", run.log);
+    let made: Vec<DealView> = {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let rows = shared::deal::entity::deals::Entity::find()
+            .filter(shared::deal::entity::deals::Column::PipelineId.eq(conveyor.0))
+            .filter(shared::deal::entity::deals::Column::Title.eq("Vostok LLC: after the visit"))
+            .all(&t.db)
+            .await
+            .unwrap();
+        let mut views = Vec::new();
+        for row in rows {
+            views.push(deal_now_in(&t.db, DealId(row.id)).await);
+        }
+        views
+    };
+    assert_eq!(made.len(), 2, "one deal per ticked line");
+    let departments = shared::department::service::list_departments(&t.db)
+        .await
+        .unwrap();
+    let members = |name: &str| {
+        let id = departments.iter().find(|d| d.name == name).unwrap().id;
+        let db = t.db.clone();
+        async move {
+            shared::user::service::list_users(&db, &Actor::system())
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|u| u.department_ids.contains(&id))
+                .map(|u| u.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let loans = members("Client managers").await;
+    let leasing = members("Risk").await;
+    let owners: Vec<_> = made.iter().map(|d| d.responsible.unwrap()).collect();
+    assert!(owners.iter().any(|o| loans.contains(o)), "{owners:?}");
+    assert!(owners.iter().any(|o| leasing.contains(o)), "{owners:?}");
+    for deal in &made {
+        assert_eq!(
+            deal.client.as_ref().unwrap().id,
+            visit.client.as_ref().unwrap().id
+        );
+        let (notes, _) = shared::comment::service::list_comments_after(
+            &t.db,
+            &admin,
+            Subject::Deal(deal.id),
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0]
+                .text
+                .contains("Needs a fleet of 12 trucks by spring")
+        );
+        assert!(notes[0].text.contains("Main manager: "));
+        assert!(notes[0].text.contains("(Loans)") && notes[0].text.contains("(Leasing)"));
+    }
+    // The main manager is one of the two, with the task on their new deal.
+    let mut tasks = Vec::new();
+    for deal in &made {
+        for task in shared::task::service::tasks_of(&t.db, Subject::Deal(deal.id))
+            .await
+            .unwrap()
+        {
+            assert_eq!(Some(task.assignee), deal.responsible);
+            tasks.push(task);
+        }
+    }
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        tasks[0].title,
+        "Close or control the deals after the visit to Vostok LLC"
+    );
+}
+
+async fn deal_now_in(db: &shared::db::Db, id: DealId) -> DealView {
+    get_deal(db, &Actor::system(), id).await.unwrap()
 }

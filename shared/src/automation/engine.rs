@@ -17,17 +17,19 @@ use serde::{Deserialize, Serialize};
 
 use super::entity::{automation_rules, automation_runs, automation_turns};
 use super::rules::{
-    DealFacts, evaluate, pick_least_loaded, pick_random, pick_round_robin, trigger_matches,
+    DealFacts, evaluate, fill_placeholders, pick_least_loaded, pick_random, pick_round_robin,
+    trigger_matches, value_parts,
 };
 use super::service::definition_of;
 use super::types::{
-    Action, AssignStrategy, LogEntry, RuleDefinition, RuleId, RunId, RunState, TaskAssignee,
-    Trigger,
+    Action, AssignStrategy, LogEntry, PLACEHOLDERS, RuleDefinition, RuleId, RunContext, RunId,
+    RunState, TaskAssignee, Trigger,
 };
 use crate::access::Actor;
 use crate::custom_field::CustomFieldId;
 use crate::deal::public::{ApiCustomValue, ApiDealPatch};
 use crate::deal::{DealId, DealView, MoveDeal};
+use crate::department::DepartmentId;
 use crate::error::{AppError, Entity, Field, Rule};
 use crate::event::EventSink;
 use crate::event::outbox::StoredEvent;
@@ -244,6 +246,7 @@ pub async fn execute_run(
     let depth = u8::try_from(run.depth).unwrap_or(u8::MAX);
     let actor = Actor::rule(i64::from(rule.id), rule.name.clone(), depth);
     let mut log: Vec<LogEntry> = serde_json::from_str(&run.log).unwrap_or_default();
+    let mut context: RunContext = serde_json::from_str(&run.context).unwrap_or_default();
     let deal_id = DealId(run.deal_id);
     let step = usize::try_from(run.step).unwrap_or(0);
 
@@ -263,13 +266,22 @@ pub async fn execute_run(
     }
     let txn = db.begin().await?;
     let kept = log.len();
-    let outcome = perform_segment(&txn, &actor, &definition, deal_id, step, &mut log, now).await;
+    let mut segment = Run {
+        actor: &actor,
+        definition: &definition,
+        deal_id,
+        log: &mut log,
+        context: &mut context,
+        now,
+    };
+    let outcome = segment.perform_from(&txn, step).await;
     match outcome {
         Ok(Segment::Waiting { next, until }) => {
             let mut edit: automation_runs::ActiveModel = run.into();
             edit.step = Set(i32::try_from(next).unwrap_or(i32::MAX));
             edit.due_at = Set(until);
             edit.log = Set(encode(&log)?);
+            edit.context = Set(serde_json::to_string(&context).map_err(|_| AppError::Internal)?);
             let run = edit.update(&txn).await?;
             schedule(&txn, run.id, run.step, until, now).await?;
             txn.commit().await?;
@@ -277,6 +289,8 @@ pub async fn execute_run(
             Ok(RunState::Queued)
         }
         Ok(Segment::Finished) => {
+            let mut run = run;
+            run.context = serde_json::to_string(&context).map_err(|_| AppError::Internal)?;
             let state = finish(&txn, &run, RunState::Done, &log, now).await?;
             txn.commit().await?;
             events.appended();
@@ -379,15 +393,22 @@ pub async fn dry_run(
     let mut log = vec![LogEntry::DryRun];
     if conditions_hold(&definition, &facts, &mut log) {
         let mut step = 0;
+        let mut context = RunContext::default();
+        let mut segment = Run {
+            actor: &rule_actor,
+            definition: &definition,
+            deal_id,
+            log: &mut log,
+            context: &mut context,
+            now,
+        };
         loop {
-            match perform_segment(&txn, &rule_actor, &definition, deal_id, step, &mut log, now)
-                .await
-            {
+            match segment.perform_from(&txn, step).await {
                 // A dry run does not wait: it shows the rest at once.
                 Ok(Segment::Waiting { next, .. }) => step = next,
                 Ok(Segment::Finished) => break,
                 Err((index, error)) => {
-                    log.push(LogEntry::Refused { index, error });
+                    segment.log.push(LogEntry::Refused { index, error });
                     break;
                 }
             }
@@ -402,47 +423,56 @@ enum Segment {
     Finished,
 }
 
-/// Does the actions from `step` up to a wait, a stop or the end, logging each.
-async fn perform_segment(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    definition: &RuleDefinition,
+/// A run's segment under way: who acts, what the rule does, and what it logged and picked.
+struct Run<'a> {
+    actor: &'a Actor,
+    definition: &'a RuleDefinition,
     deal_id: DealId,
-    step: usize,
-    log: &mut Vec<LogEntry>,
+    log: &'a mut Vec<LogEntry>,
+    context: &'a mut RunContext,
     now: DateTime<Utc>,
-) -> Result<Segment, (usize, AppError)> {
-    for (index, action) in definition.actions.iter().enumerate().skip(step) {
-        match action {
-            Action::Wait { minutes } => {
-                let until = now + Duration::minutes(i64::from(*minutes));
-                log.push(LogEntry::Waiting { index, until });
-                return Ok(Segment::Waiting {
-                    next: index + 1,
-                    until,
-                });
-            }
-            Action::Stop => {
-                log.push(LogEntry::Action {
-                    index,
-                    done: String::new(),
-                    at: now,
-                });
-                return Ok(Segment::Finished);
-            }
-            action => {
-                let done = perform(txn, actor, action, deal_id, now)
-                    .await
-                    .map_err(|error| (index, error))?;
-                log.push(LogEntry::Action {
-                    index,
-                    done,
-                    at: now,
-                });
+}
+
+impl Run<'_> {
+    /// Does the actions from `step` up to a wait, a stop or the end, logging each.
+    async fn perform_from(
+        &mut self,
+        txn: &DatabaseTransaction,
+        step: usize,
+    ) -> Result<Segment, (usize, AppError)> {
+        let now = self.now;
+        for (index, action) in self.definition.actions.iter().enumerate().skip(step) {
+            match action {
+                Action::Wait { minutes } => {
+                    let until = now + Duration::minutes(i64::from(*minutes));
+                    self.log.push(LogEntry::Waiting { index, until });
+                    return Ok(Segment::Waiting {
+                        next: index + 1,
+                        until,
+                    });
+                }
+                Action::Stop => {
+                    self.log.push(LogEntry::Action {
+                        index,
+                        done: String::new(),
+                        at: now,
+                    });
+                    return Ok(Segment::Finished);
+                }
+                action => {
+                    let done = perform(txn, self.actor, action, self.deal_id, self.context, now)
+                        .await
+                        .map_err(|error| (index, error))?;
+                    self.log.push(LogEntry::Action {
+                        index,
+                        done,
+                        at: now,
+                    });
+                }
             }
         }
+        Ok(Segment::Finished)
     }
-    Ok(Segment::Finished)
 }
 
 /// One action through its use case; returns what it changed, in words.
@@ -451,6 +481,7 @@ async fn perform(
     actor: &Actor,
     action: &Action,
     deal_id: DealId,
+    context: &mut RunContext,
     now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     // Each action sees what the ones before it changed.
@@ -489,13 +520,20 @@ async fn perform(
             title,
             due_minutes,
             assignee,
+            on_main_deal,
         } => {
-            let assignee = whom(&deal, *assignee)?;
+            let assignee = whom(&deal, *assignee, context)?;
+            let title = fill(txn, &deal, context, title).await?;
+            let subject = if *on_main_deal {
+                main_deal(txn, actor, context).await?
+            } else {
+                subject
+            };
             let task = crate::task::service::create_task(
                 txn,
                 actor,
                 crate::task::NewTask {
-                    title: title.clone(),
+                    title,
                     due_at: now + Duration::minutes(i64::from(*due_minutes)),
                     assignee: Some(assignee),
                     subject: Some(subject),
@@ -514,7 +552,7 @@ async fn perform(
                     deal_id,
                     to_stage: *stage_id,
                     version: deal.version,
-                    comment: comment.clone(),
+                    comment: fill(txn, &deal, context, comment).await?,
                 },
                 now,
             )
@@ -532,7 +570,7 @@ async fn perform(
                 actor,
                 crate::comment::NewComment {
                     subject,
-                    text: text.clone(),
+                    text: fill(txn, &deal, context, text).await?,
                 },
                 now,
             )
@@ -540,8 +578,9 @@ async fn perform(
             Ok(String::new())
         }
         Action::Notify { to, text } => {
-            let user = whom(&deal, *to)?;
+            let user = whom(&deal, *to, context)?;
             crate::user::service::ensure_assignable(txn, user).await?;
+            let text = fill(txn, &deal, context, text).await?;
             crate::notification::service::notify(
                 txn,
                 user,
@@ -550,17 +589,122 @@ async fn perform(
                     subject: Some(subject),
                     comment_id: None,
                     actor: None,
-                    text,
+                    text: &text,
                 },
                 now,
             )
             .await?;
-            let names = crate::user::service::list_user_names(txn).await?;
-            Ok(names
-                .into_iter()
-                .find(|(id, _)| *id == user)
-                .map(|(_, name)| name)
-                .unwrap_or_default())
+            Ok(name_of(txn, user).await?)
+        }
+        Action::PickPerValue {
+            field_id,
+            departments,
+            strategy,
+        } => {
+            use crate::custom_field::entity::custom_values;
+            let stored = custom_values::Entity::find()
+                .filter(custom_values::Column::DealId.eq(deal_id.0))
+                .filter(custom_values::Column::FieldId.eq(field_id.0))
+                .one(txn)
+                .await?
+                .map(|row| row.value)
+                .unwrap_or_default();
+            let ticked = if stored.trim().is_empty() {
+                Vec::new()
+            } else {
+                value_parts(&stored)
+            };
+            let rule_id = actor
+                .rule_chain()
+                .map_or(0, |(rule, _)| i32::try_from(rule).unwrap_or(0));
+            // One person per department, whatever number of its values were ticked.
+            let mut taken: Vec<(DepartmentId, UserId)> = Vec::new();
+            for value in ticked {
+                let wanted = value.trim().to_lowercase();
+                let Some(mapping) = departments
+                    .iter()
+                    .find(|d| d.value.trim().to_lowercase() == wanted)
+                else {
+                    continue;
+                };
+                let user = match taken.iter().find(|(d, _)| *d == mapping.department_id) {
+                    Some((_, user)) => *user,
+                    None => {
+                        let user =
+                            pick_assignee(txn, rule_id, mapping.department_id.0, *strategy, None)
+                                .await?;
+                        taken.push((mapping.department_id, user));
+                        user
+                    }
+                };
+                match context.picked.iter_mut().find(|(u, _)| *u == user) {
+                    Some((_, values)) => values.push(value),
+                    None => context.picked.push((user, vec![value])),
+                }
+            }
+            if context.picked.is_empty() {
+                return Err(AppError::validation(Field::CustomField, Rule::Required));
+            }
+            fill(txn, &deal, context, "{managers}").await
+        }
+        Action::PickMain => {
+            let people: Vec<UserId> = context.picked.iter().map(|(user, _)| *user).collect();
+            let main = pick_random(&people, rand::random())
+                .ok_or(AppError::validation(Field::Responsible, Rule::Required))?;
+            context.main = Some(main);
+            name_of(txn, main).await
+        }
+        Action::CreateDeals {
+            pipeline_id,
+            title,
+            note,
+        } => {
+            if context.picked.is_empty() {
+                return Err(AppError::validation(Field::Responsible, Rule::Required));
+            }
+            let title = fill(txn, &deal, context, title).await?;
+            let note = fill(txn, &deal, context, note).await?;
+            let mut made = Vec::new();
+            for (user, _) in context.picked.clone() {
+                let created = crate::deal::service::create_deal(
+                    txn,
+                    &(),
+                    actor,
+                    crate::deal::NewDeal {
+                        pipeline_id: *pipeline_id,
+                        title: title.clone(),
+                        client_name: None,
+                        client_phone: None,
+                        client_email: None,
+                        amount: None,
+                        responsible: Some(user),
+                        client: deal.client.as_ref().map(|c| crate::client::ClientId(c.id)),
+                        custom: Vec::new(),
+                    },
+                    now,
+                )
+                .await?;
+                if !note.trim().is_empty() {
+                    crate::comment::service::add_comment(
+                        txn,
+                        &(),
+                        actor,
+                        crate::comment::NewComment {
+                            subject: Subject::Deal(created.id),
+                            text: note.clone(),
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+                made.push(format!(
+                    "#{} {}",
+                    created.id.0,
+                    created.responsible_name.unwrap_or_default()
+                ));
+                context.created.push(created.id);
+            }
+            Ok(made.join(", "))
         }
         Action::SetField { field_id, values } => {
             let patch = ApiDealPatch {
@@ -584,13 +728,101 @@ async fn perform(
     }
 }
 
-fn whom(deal: &DealView, who: TaskAssignee) -> Result<UserId, AppError> {
+fn whom(deal: &DealView, who: TaskAssignee, context: &RunContext) -> Result<UserId, AppError> {
     match who {
         TaskAssignee::User(user) => Ok(user),
+        TaskAssignee::Main => context
+            .main
+            .ok_or(AppError::validation(Field::Responsible, Rule::Required)),
         TaskAssignee::Responsible => deal
             .responsible
             .ok_or(AppError::validation(Field::Responsible, Rule::Required)),
     }
+}
+
+/// The deal the run made for its main manager.
+async fn main_deal(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    context: &RunContext,
+) -> Result<Subject, AppError> {
+    let main = context
+        .main
+        .ok_or(AppError::validation(Field::Responsible, Rule::Required))?;
+    for id in &context.created {
+        let deal = crate::deal::service::get_deal(txn, actor, *id).await?;
+        if deal.responsible == Some(main) {
+            return Ok(Subject::Deal(*id));
+        }
+    }
+    Err(AppError::validation(Field::Responsible, Rule::Required))
+}
+
+async fn name_of(db: &impl ConnectionTrait, user: UserId) -> Result<String, AppError> {
+    Ok(crate::user::entity::users::Entity::find_by_id(user.0)
+        .one(db)
+        .await?
+        .map(|u| u.name)
+        .unwrap_or_default())
+}
+
+/// A rule's text with its placeholders filled from the deal and what the run picked.
+async fn fill(
+    db: &impl ConnectionTrait,
+    deal: &DealView,
+    context: &RunContext,
+    template: &str,
+) -> Result<String, AppError> {
+    if !PLACEHOLDERS.iter().any(|p| template.contains(p)) {
+        return Ok(template.to_owned());
+    }
+    let names: HashMap<UserId, String> = crate::user::service::list_user_names(db)
+        .await?
+        .into_iter()
+        .collect();
+    let name = |user: UserId| names.get(&user).cloned().unwrap_or_default();
+    let comment = if template.contains("{comment}") {
+        use crate::timeline::entity::comments;
+        use sea_orm::{QueryOrder, QuerySelect};
+        comments::Entity::find()
+            .filter(comments::Column::DealId.eq(deal.id.0))
+            .order_by_desc(comments::Column::Id)
+            .limit(1)
+            .one(db)
+            .await?
+            .map(|c| c.text)
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let managers = context
+        .picked
+        .iter()
+        .map(|(user, values)| {
+            if values.is_empty() {
+                name(*user)
+            } else {
+                format!("{} ({})", name(*user), values.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(fill_placeholders(
+        template,
+        |placeholder| match placeholder {
+            "{deal}" => format!("#{} {}", deal.id.0, deal.title),
+            "{client}" => deal
+                .client
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            "{managers}" => managers.clone(),
+            "{main}" => context.main.map(name).unwrap_or_default(),
+            "{comment}" => comment.clone(),
+            "{responsible}" => deal.responsible_name.clone().unwrap_or_default(),
+            _ => String::new(),
+        },
+    ))
 }
 
 #[derive(FromQueryResult)]

@@ -127,7 +127,7 @@ fn text_test(op: TextOp, stored: Option<&str>, value: &str) -> bool {
         TextOp::IsEmpty => stored.is_none(),
         TextOp::IsSet => stored.is_some(),
         TextOp::Equals => stored.is_some_and(|s| {
-            let parts = parts(s);
+            let parts = value_parts(s);
             parts.len() == 1 && same(&parts[0], value)
         }),
         TextOp::Contains => {
@@ -140,10 +140,12 @@ fn text_test(op: TextOp, stored: Option<&str>, value: &str) -> bool {
 /// Whether a value (or one of a multi-select's, stored as a JSON array or shown as
 /// "a, b") is `wanted`.
 fn text_includes(stored: &str, wanted: &str) -> bool {
-    same(stored, wanted) || parts(stored).iter().any(|part| same(part, wanted))
+    same(stored, wanted) || value_parts(stored).iter().any(|part| same(part, wanted))
 }
 
-fn parts(stored: &str) -> Vec<String> {
+/// A stored value's parts: a multi-select's values (a JSON array, or shown as "a, b"), or
+/// the value itself.
+pub fn value_parts(stored: &str) -> Vec<String> {
     if stored.starts_with('[')
         && let Ok(values) = serde_json::from_str::<Vec<String>>(stored)
     {
@@ -154,6 +156,17 @@ fn parts(stored: &str) -> Vec<String> {
 
 fn same(left: &str, right: &str) -> bool {
     left.trim().to_lowercase() == right.trim().to_lowercase()
+}
+
+/// A rule's text with its placeholders (`PLACEHOLDERS`) replaced by `value`'s answers.
+pub fn fill_placeholders(template: &str, value: impl Fn(&str) -> String) -> String {
+    let mut text = template.to_owned();
+    for placeholder in super::types::PLACEHOLDERS {
+        if text.contains(placeholder) {
+            text = text.replace(placeholder, &value(placeholder));
+        }
+    }
+    text
 }
 
 /// One of the candidates, chosen by `roll` (a random number).
@@ -387,6 +400,21 @@ mod tests {
             &watch(TriggerField::Custom(CustomFieldId(5)), None),
             &updated
         ));
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_other_braces_left() {
+        let text = fill_placeholders("{main} takes {client} ({x}), see {deal}", |p| match p {
+            "{main}" => "Anna".into(),
+            "{client}" => "Ivanov LLC".into(),
+            _ => "#7".into(),
+        });
+        assert_eq!(text, "Anna takes Ivanov LLC ({x}), see #7");
+        assert_eq!(
+            value_parts(r#"["Credit","Insurance"]"#),
+            ["Credit", "Insurance"]
+        );
+        assert_eq!(value_parts("Credit, Insurance"), ["Credit", "Insurance"]);
     }
 
     #[test]

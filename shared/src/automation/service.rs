@@ -461,6 +461,16 @@ async fn check_references(
     if names.fields.iter().any(|f| !fields.contains(f)) {
         return Err(AppError::validation(Field::CustomField, Rule::UnknownValue));
     }
+    if !names.pipelines.is_empty() {
+        let all: Vec<PipelineId> = crate::pipeline::service::list_pipelines(db)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        if names.pipelines.iter().any(|p| !all.contains(p)) {
+            return Err(AppError::validation(Field::Pipeline, Rule::UnknownValue));
+        }
+    }
     Ok(pipeline)
 }
 
@@ -471,6 +481,8 @@ struct Names {
     departments: Vec<DepartmentId>,
     users: Vec<UserId>,
     fields: Vec<CustomFieldId>,
+    /// Pipelines other deals are made in.
+    pipelines: Vec<PipelineId>,
 }
 
 impl Names {
@@ -502,7 +514,17 @@ impl Names {
             }
             Action::Move { stage_id, .. } => self.stages.push(*stage_id),
             Action::SetField { field_id, .. } => self.fields.push(*field_id),
-            Action::Comment { .. } | Action::Wait { .. } | Action::Stop => {}
+            Action::PickPerValue {
+                field_id,
+                departments,
+                ..
+            } => {
+                self.fields.push(*field_id);
+                self.departments
+                    .extend(departments.iter().map(|d| d.department_id));
+            }
+            Action::CreateDeals { pipeline_id, .. } => self.pipelines.push(*pipeline_id),
+            Action::Comment { .. } | Action::PickMain | Action::Wait { .. } | Action::Stop => {}
         }
     }
 }

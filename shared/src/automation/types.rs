@@ -155,7 +155,41 @@ pub enum TaskAssignee {
     /// The deal's responsible at that step.
     Responsible,
     User(UserId),
+    /// The main manager an earlier `PickMain` of the run chose.
+    Main,
 }
+
+/// The department that takes one value of a multi-select field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueDepartment {
+    pub value: String,
+    pub department_id: DepartmentId,
+}
+
+/// What a run's steps picked, for its later steps (kept across waits).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunContext {
+    /// People picked by `PickPerValue`, each with the values they take.
+    #[serde(default)]
+    pub picked: Vec<(UserId, Vec<String>)>,
+    #[serde(default)]
+    pub main: Option<UserId>,
+    /// Deals `CreateDeals` made.
+    #[serde(default)]
+    pub created: Vec<DealId>,
+}
+
+/// The words a text of a rule may hold, filled in when it runs: the source deal's title,
+/// its client, the people picked (with what they take), the main manager, the deal's
+/// newest comment and its responsible.
+pub const PLACEHOLDERS: [&str; 6] = [
+    "{deal}",
+    "{client}",
+    "{managers}",
+    "{main}",
+    "{comment}",
+    "{responsible}",
+];
 
 /// One step of a rule; every one goes through the use case a person's action would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +206,9 @@ pub enum Action {
         title: String,
         due_minutes: u32,
         assignee: TaskAssignee,
+        /// On the deal this run made for the main manager instead of the rule's deal.
+        #[serde(default)]
+        on_main_deal: bool,
     },
     /// Moves the deal; the stage rules apply as to anyone.
     Move {
@@ -189,6 +226,22 @@ pub enum Action {
     SetField {
         field_id: CustomFieldId,
         values: Vec<String>,
+    },
+    /// For each value ticked in a multi-select field, picks a person in the department that
+    /// takes that value (one person per department; the deal's responsible is unchanged).
+    PickPerValue {
+        field_id: CustomFieldId,
+        departments: Vec<ValueDepartment>,
+        strategy: AssignStrategy,
+    },
+    /// Picks the main manager at random among the people the run picked.
+    PickMain,
+    /// Makes one deal in a pipeline for each person the run picked (their responsible, the
+    /// same client), with `note` as its first comment; both texts take the placeholders.
+    CreateDeals {
+        pipeline_id: PipelineId,
+        title: String,
+        note: String,
     },
     /// Goes on with the next action after a pause.
     Wait {
@@ -471,7 +524,25 @@ fn check_action(action: &Action) -> Result<(), AppError> {
             Some(0) => Err(AppError::validation(Field::Actions, Rule::MustBePositive)),
             _ => Ok(()),
         },
-        Action::Stop => Ok(()),
+        Action::PickPerValue { departments, .. } => {
+            if departments.is_empty() {
+                return Err(AppError::validation(Field::Departments, Rule::Required));
+            }
+            if departments.len() > IDS_MAX {
+                return Err(AppError::validation(
+                    Field::Departments,
+                    Rule::TooMany { max: IDS_MAX },
+                ));
+            }
+            departments
+                .iter()
+                .try_for_each(|d| too_long(Field::CustomField, &d.value, TEXT_MAX))
+        }
+        Action::CreateDeals { title, note, .. } => {
+            required_text(Field::Title, title)?;
+            too_long(Field::Comment, note, TEXT_MAX)
+        }
+        Action::PickMain | Action::Stop => Ok(()),
     }
 }
 

@@ -32,13 +32,16 @@ pub enum Template {
     LoanConveyor,
     SalesFunnel,
     ServiceDesk,
+    /// Representatives' visits to clients, with a report.
+    FieldVisits,
 }
 
 impl Template {
-    pub const ALL: [Template; 3] = [
+    pub const ALL: [Template; 4] = [
         Template::LoanConveyor,
         Template::SalesFunnel,
         Template::ServiceDesk,
+        Template::FieldVisits,
     ];
 
     /// The stable code forms and the API use.
@@ -47,6 +50,7 @@ impl Template {
             Template::LoanConveyor => "loan_conveyor",
             Template::SalesFunnel => "sales_funnel",
             Template::ServiceDesk => "service_desk",
+            Template::FieldVisits => "field_visits",
         }
     }
 
@@ -130,10 +134,17 @@ impl Template {
             closed("Resolved", "#16a34a", StageKind::Won),
             closed("Closed without result", "#dc2626", StageKind::Lost),
         ];
+        const VISITS: &[TemplateStage] = &[
+            open("Visit planned", "#2456d6", None, Some(72), &[]),
+            open("Report written", "#7c3aed", None, Some(24), &[]),
+            closed("Handed over", "#16a34a", StageKind::Won),
+            closed("Cancelled", "#6b7280", StageKind::Lost),
+        ];
         match self {
             Template::LoanConveyor => LOAN,
             Template::SalesFunnel => SALES,
             Template::ServiceDesk => SERVICE,
+            Template::FieldVisits => VISITS,
         }
     }
 }
