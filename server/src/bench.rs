@@ -9,6 +9,7 @@
 //! open stage, back to any earlier one with a reason, versions counting the moves), but
 //! nothing checks it: this is bench data, never a way to load real data.
 
+pub mod automation;
 pub mod webhooks;
 
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
-//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user, seed-bench, bench-webhooks.
+//! The `konveyer` command line: serve (default), migrate, seed-demo, create-user, seed-bench,
+//! bench-webhooks, bench-automation.
 
 use std::io::{IsTerminal, Read};
 use std::sync::Arc;
@@ -69,6 +70,8 @@ pub enum Command {
     SeedBench(crate::bench::SeedBenchArgs),
     /// Time webhook deliveries to a receiver on loopback (a benchmark, not a test).
     BenchWebhooks(crate::bench::webhooks::BenchWebhooksArgs),
+    /// Time the automation engine against a stream of moves (a benchmark, not a test).
+    BenchAutomation(crate::bench::automation::BenchAutomationArgs),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -120,6 +123,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BenchWebhooks(args) => {
             let db = open_migrated(&config).await?;
             crate::bench::webhooks::run(&db, args, now).await
+        }
+        Command::BenchAutomation(args) => {
+            let db = open_migrated(&config).await?;
+            crate::bench::automation::run(&db, args, now).await
         }
     }
 }
