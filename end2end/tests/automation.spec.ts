@@ -86,3 +86,53 @@ test('an admin builds a rule with clicks, a new deal runs it, the log and a test
   await expect(listed).toContainText('off');
   await screenshot(page, 'automation-rules');
 });
+
+test('a visit report with two service lines becomes a deal for each, with a main manager and a task (the demo rule)', async ({ page }) => {
+  await signIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/board$/);
+  await hydrated(page);
+  const visits = await page.locator('select[name="pipeline"] option', { hasText: 'Field visits' }).getAttribute('value');
+  const client = `Visit client ${Date.now()}`;
+  await page.goto(`/deals/new?pipeline=${visits}`);
+  await hydrated(page);
+  await page.getByLabel('Title', { exact: true }).fill(`Visit to ${client}`);
+  await page.getByLabel('Client', { exact: true }).fill(client);
+  await page.getByLabel('Phone', { exact: true }).fill('+7 912 000-33-44');
+  await page.getByRole('checkbox', { name: 'Loans' }).check();
+  await page.getByRole('checkbox', { name: 'Leasing' }).check();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page).toHaveURL(/\/deals\/\d+$/);
+  const visitUrl = page.url();
+  await hydrated(page);
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  await timeline.getByRole('textbox', { name: 'Comment' }).fill('Needs a fleet of trucks by spring');
+  await timeline.getByRole('button', { name: 'Comment', exact: true }).click();
+  await expect(timeline.locator('.timeline-list li.entry-comment').first()).toContainText('fleet of trucks');
+
+  // The representative marks the report written on the visits board.
+  await page.goto(`/board?pipeline=${visits}`);
+  await hydrated(page);
+  const title = `Visit to ${client}`;
+  const card = page.getByRole('region', { name: 'Visit planned' }).getByRole('listitem').filter({ hasText: title });
+  await card.getByRole('button', { name: `Move ${title}` }).click();
+  await card.getByLabel('Stage').selectOption({ label: 'Report written' });
+  await card.getByRole('button', { name: 'Move', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Report written' }).getByRole('listitem').filter({ hasText: title })).toBeVisible();
+
+  // The client now has the visit and one deal per line on the loan conveyor.
+  await page.goto(visitUrl);
+  await hydrated(page);
+  await page.locator('.facts').getByRole('link', { name: client }).click();
+  await expect(page).toHaveURL(/\/clients\/\d+$/);
+  const deals = page.locator('table.client-deals tbody tr');
+  await expect.poll(async () => {
+    await page.reload();
+    return deals.filter({ hasText: `${client}: after the visit` }).count();
+  }, { timeout: 20_000 }).toBe(2);
+  await deals.filter({ hasText: `${client}: after the visit` }).first().getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/deals\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByText('Needs a fleet of trucks by spring').first()).toBeVisible();
+  await expect(page.getByText(/Main manager: /).first()).toBeVisible();
+  await screenshot(page, 'automation-visit-deal');
+});
