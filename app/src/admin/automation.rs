@@ -138,6 +138,7 @@ fn trigger_kind(trigger: &Trigger) -> &'static str {
         Trigger::StageLeft { .. } => "stage_left",
         Trigger::FieldChanged { .. } => "field_changed",
         Trigger::TimeInStage { .. } => "time_in_stage",
+        Trigger::TaskDue => "task_due",
     }
 }
 
@@ -147,17 +148,19 @@ fn trigger_label(i18n: I18n, kind: &str) -> String {
         "stage_left" => t_string!(i18n, automation.t_stage_left),
         "field_changed" => t_string!(i18n, automation.t_field_changed),
         "time_in_stage" => t_string!(i18n, automation.t_time_in_stage),
+        "task_due" => t_string!(i18n, automation.t_task_due),
         _ => t_string!(i18n, automation.t_deal_created),
     }
     .to_string()
 }
 
-const TRIGGER_KINDS: [&str; 5] = [
+const TRIGGER_KINDS: [&str; 6] = [
     "deal_created",
     "stage_entered",
     "stage_left",
     "field_changed",
     "time_in_stage",
+    "task_due",
 ];
 
 fn new_trigger(kind: &str, first_stage: StageId) -> Trigger {
@@ -172,6 +175,7 @@ fn new_trigger(kind: &str, first_stage: StageId) -> Trigger {
             stage_id: first_stage,
             minutes: Some(60),
         },
+        "task_due" => Trigger::TaskDue,
         _ => Trigger::DealCreated,
     }
 }
@@ -944,7 +948,7 @@ fn TriggerEditor(trigger: RwSignal<Trigger>, choices: Memo<Choices>) -> impl Int
             let current = trigger.get();
             let c = choices.get();
             match current {
-                Trigger::DealCreated => ().into_any(),
+                Trigger::DealCreated | Trigger::TaskDue => ().into_any(),
                 Trigger::StageEntered { stage_id } | Trigger::StageLeft { stage_id } => {
                     let entered = matches!(current, Trigger::StageEntered { .. });
                     view! {

@@ -866,3 +866,62 @@ async fn a_visit_report_makes_a_deal_per_service_line_with_a_main_manager_and_a_
 async fn deal_now_in(db: &shared::db::Db, id: DealId) -> DealView {
     get_deal(db, &Actor::system(), id).await.unwrap()
 }
+
+clock!(due_clock, DUE);
+
+#[tokio::test]
+async fn a_task_coming_due_on_a_deal_starts_a_rule() {
+    let c = Conveyor::new().await;
+    save(
+        &c,
+        rule(
+            &c,
+            "Overdue call",
+            Trigger::TaskDue,
+            vec![Action::Comment {
+                text: "A task on {deal} is due".into(),
+            }],
+        ),
+    )
+    .await;
+    let workers = crate::tasks::workers(c.t.db.clone(), due_clock);
+    let admin = c.t.actor(&c.admin).await;
+    let deal = c.deal(&c.admin).await;
+    let cursor = outbox::last_id(&c.t.db).await.unwrap();
+    shared::task::service::create_task(
+        &c.t.db,
+        &admin,
+        shared::task::NewTask {
+            title: "Call back".into(),
+            due_at: t0() + Duration::minutes(10),
+            assignee: None,
+            subject: Some(Subject::Deal(deal.id)),
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let cursor = pump(&c.t.db, &workers, cursor).await;
+    assert!(runs(&c).await.is_empty(), "not due yet");
+    DUE.store(11 * 60, Ordering::SeqCst);
+    // The reminder job sends the task.due event; the rule runs on it.
+    while workers.run_one("test").await.unwrap() {}
+    pump(&c.t.db, &workers, cursor).await;
+    let log = runs(&c).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].state, RunState::Done);
+    assert_eq!(log[0].trigger, "task.due");
+    let (notes, _) = shared::comment::service::list_comments_after(
+        &c.t.db,
+        &admin,
+        Subject::Deal(deal.id),
+        0,
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        notes[0].text,
+        format!("A task on #{} Mortgage, 2-room flat is due", deal.id.0)
+    );
+}

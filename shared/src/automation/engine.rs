@@ -65,10 +65,29 @@ pub async fn on_event(
     depth_limit: u8,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    let Some(deal) = event.record.data.changed_deal() else {
-        return Ok(0);
+    // Deal events, and a task on a deal coming due (its deal read at that moment).
+    let task_deal = match &event.record.data {
+        crate::event::EventData::TaskDue {
+            subject: Some(Subject::Deal(id)),
+            ..
+        } => Some(*id),
+        _ => None,
     };
+    if event.record.data.changed_deal().is_none() && task_deal.is_none() {
+        return Ok(0);
+    }
     let txn = db.begin().await?;
+    let deal = match (event.record.data.changed_deal(), task_deal) {
+        (Some(deal), _) => deal.clone(),
+        (None, Some(id)) => {
+            match crate::deal::service::get_deal(&txn, &Actor::system(), id).await {
+                Ok(view) => crate::event::DealData::from(&view),
+                Err(AppError::NotFound { .. }) => return Ok(0),
+                Err(error) => return Err(error),
+            }
+        }
+        (None, None) => return Ok(0),
+    };
     let rules = active_rules(&txn, deal.pipeline_id.0).await?;
     let mut pipeline: Option<PipelineView> = None;
     let mut queued = 0;

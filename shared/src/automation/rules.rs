@@ -33,6 +33,13 @@ pub struct DealFacts {
 pub fn trigger_matches(trigger: &Trigger, event: &EventData) -> bool {
     match trigger {
         Trigger::DealCreated => matches!(event, EventData::DealCreated { .. }),
+        Trigger::TaskDue => matches!(
+            event,
+            EventData::TaskDue {
+                subject: Some(crate::timeline::Subject::Deal(_)),
+                ..
+            }
+        ),
         Trigger::StageEntered { stage_id } => {
             entered_stage(event).is_some_and(|entered| stage_id.is_none_or(|s| s == entered))
         }

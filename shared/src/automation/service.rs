@@ -422,7 +422,7 @@ async fn check_references(
             field: TriggerField::Custom(id),
             ..
         } => names.fields.push(*id),
-        Trigger::DealCreated | Trigger::FieldChanged { .. } => {}
+        Trigger::DealCreated | Trigger::FieldChanged { .. } | Trigger::TaskDue => {}
     }
     for condition in &definition.conditions {
         names.condition(condition);

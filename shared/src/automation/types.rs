@@ -56,6 +56,8 @@ pub enum Trigger {
         stage_id: StageId,
         minutes: Option<u32>,
     },
+    /// A task on a deal came due while still open.
+    TaskDue,
 }
 
 /// A field a trigger watches.
