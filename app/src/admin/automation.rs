@@ -272,19 +272,7 @@ const ACTION_KINDS: [&str; 11] = [
 ];
 
 fn action_kind(action: &Action) -> &'static str {
-    match action {
-        Action::Assign { .. } => "assign",
-        Action::PickPerValue { .. } => "pick_per_value",
-        Action::PickMain => "pick_main",
-        Action::CreateDeals { .. } => "create_deals",
-        Action::CreateTask { .. } => "create_task",
-        Action::Move { .. } => "move",
-        Action::Comment { .. } => "comment",
-        Action::Notify { .. } => "notify",
-        Action::SetField { .. } => "set_field",
-        Action::Wait { .. } => "wait",
-        Action::Stop => "stop",
-    }
+    action.code()
 }
 
 fn action_label(i18n: I18n, kind: &str) -> String {
@@ -446,7 +434,10 @@ fn choices_for(data: &EditorData, pipeline: PipelineId) -> Choices {
 
 /// A line of a run's log in words.
 fn log_line(i18n: I18n, entry: &LogEntry, actions: Option<&[Action]>) -> String {
-    let action_name = |index: usize| {
+    let action_name = |index: usize, code: &str| {
+        if !code.is_empty() {
+            return action_label(i18n, code);
+        }
         actions
             .and_then(|a| a.get(index))
             .map(|a| action_label(i18n, action_kind(a)))
@@ -464,10 +455,15 @@ fn log_line(i18n: I18n, entry: &LogEntry, actions: Option<&[Action]>) -> String 
             }
         )
         .to_string(),
-        LogEntry::Action { index, done, .. } => format!(
+        LogEntry::Action {
+            index,
+            action,
+            done,
+            ..
+        } => format!(
             "{}. {}{}",
             index + 1,
-            action_name(*index),
+            action_name(*index, action),
             if done.is_empty() {
                 String::new()
             } else {
@@ -479,10 +475,14 @@ fn log_line(i18n: I18n, entry: &LogEntry, actions: Option<&[Action]>) -> String 
             index + 1,
             t_string!(i18n, automation.l_waiting, until = moment(*until))
         ),
-        LogEntry::Refused { index, error } => format!(
+        LogEntry::Refused {
+            index,
+            action,
+            error,
+        } => format!(
             "{}. {} — {}: {}",
             index + 1,
-            action_name(*index),
+            action_name(*index, action),
             t_string!(i18n, automation.l_refused),
             error_message(i18n, error)
         ),
@@ -527,9 +527,9 @@ fn RunList(runs: Vec<RunView>, show_rule: bool) -> impl IntoView {
                             " · " {t!(i18n, automation.depth, depth = run.depth)}
                         </div>
                         {(!lines.is_empty()).then(|| view! {
-                            <ol class="run-log small">
+                            <ul class="run-log small">
                                 {lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
-                            </ol>
+                            </ul>
                         })}
                     </li>
                 }
@@ -1068,7 +1068,7 @@ fn ConditionRow(
     let kind = Memo::new(move |_| current.get().map_or("stage_in", |c| condition_kind(&c)));
     view! {
         <li class="rule-row-edit" data-testid="condition-row">
-            <div class="field-row">
+            <div class="rule-row-head">
                 <select name="condition_kind" aria-label=move || t_string!(i18n, automation.condition).to_string()
                     on:change=move |ev| {
                         let leaf = choices.with(|c| new_condition(&event_target_value(&ev), c));
@@ -1238,7 +1238,7 @@ fn ActionRow(
     let kind = Memo::new(move |_| current.get().map_or("assign", |a| action_kind(&a)));
     view! {
         <li class="rule-row-edit" data-testid="action-row">
-            <div class="field-row">
+            <div class="rule-row-head">
                 <select name="action_kind" aria-label=move || t_string!(i18n, automation.action).to_string()
                     on:change=move |ev| {
                         let action = choices.with(|c| new_action(&event_target_value(&ev), c));
@@ -1501,11 +1501,11 @@ fn TestRun(id: RuleId, actions: Vec<Action>) -> impl IntoView {
             </div>
             <FormError error />
             {move || test.value().get().and_then(Result::ok).map(|log| view! {
-                <ol class="run-log" data-testid="test-log">
+                <ul class="run-log" data-testid="test-log">
                     {log.iter().map(|entry| view! {
                         <li>{actions.with_value(|a| log_line(i18n, entry, Some(a)))}</li>
                     }).collect_view()}
-                </ol>
+                </ul>
             })}
         </form>
     }

@@ -435,7 +435,8 @@ async fn a_wait_survives_a_restart_and_a_refused_move_undoes_its_step() {
                 error: AppError::Validation {
                     rule: Rule::MoveNotAllowed,
                     ..
-                }
+                },
+                ..
             }
         ]
     ));

@@ -318,7 +318,11 @@ pub async fn execute_run(
         Err((index, error)) if !retryable(&error) => {
             txn.rollback().await?;
             log.truncate(kept);
-            log.push(LogEntry::Refused { index, error });
+            log.push(LogEntry::Refused {
+                index,
+                action: code_at(&definition, index),
+                error,
+            });
             finish(db, &run, RunState::Failed, &log, now).await
         }
         Err((_, error)) => Err(error),
@@ -427,7 +431,11 @@ pub async fn dry_run(
                 Ok(Segment::Waiting { next, .. }) => step = next,
                 Ok(Segment::Finished) => break,
                 Err((index, error)) => {
-                    segment.log.push(LogEntry::Refused { index, error });
+                    segment.log.push(LogEntry::Refused {
+                        index,
+                        action: code_at(&definition, index),
+                        error,
+                    });
                     break;
                 }
             }
@@ -435,6 +443,14 @@ pub async fn dry_run(
     }
     txn.rollback().await?;
     Ok(log)
+}
+
+fn code_at(definition: &RuleDefinition, index: usize) -> String {
+    definition
+        .actions
+        .get(index)
+        .map_or("", Action::code)
+        .to_owned()
 }
 
 enum Segment {
@@ -473,6 +489,7 @@ impl Run<'_> {
                 Action::Stop => {
                     self.log.push(LogEntry::Action {
                         index,
+                        action: action.code().to_owned(),
                         done: String::new(),
                         at: now,
                     });
@@ -484,6 +501,7 @@ impl Run<'_> {
                         .map_err(|error| (index, error))?;
                     self.log.push(LogEntry::Action {
                         index,
+                        action: action.code().to_owned(),
                         done,
                         at: now,
                     });

@@ -252,6 +252,25 @@ pub enum Action {
     Stop,
 }
 
+impl Action {
+    /// The stable name of the action's kind (`assign`, `create_task`...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Action::Assign { .. } => "assign",
+            Action::PickPerValue { .. } => "pick_per_value",
+            Action::PickMain => "pick_main",
+            Action::CreateDeals { .. } => "create_deals",
+            Action::CreateTask { .. } => "create_task",
+            Action::Move { .. } => "move",
+            Action::Comment { .. } => "comment",
+            Action::Notify { .. } => "notify",
+            Action::SetField { .. } => "set_field",
+            Action::Wait { .. } => "wait",
+            Action::Stop => "stop",
+        }
+    }
+}
+
 /// What a rule does, as one version stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleDefinition {
@@ -342,13 +361,21 @@ pub enum LogEntry {
     /// "Scoring", a task's title).
     Action {
         index: usize,
+        /// The action's `Action::code`.
+        #[serde(default)]
+        action: String,
         done: String,
         at: DateTime<Utc>,
     },
     /// The run sleeps until `until`.
     Waiting { index: usize, until: DateTime<Utc> },
     /// An action was refused; the step's changes were undone.
-    Refused { index: usize, error: AppError },
+    Refused {
+        index: usize,
+        #[serde(default)]
+        action: String,
+        error: AppError,
+    },
     /// The deal left the stage (or re-entered it) before its time in stage was up.
     LeftStage,
     /// The event that triggered the run was `depth` rules deep.
