@@ -4,13 +4,13 @@
 # through the move use case, then the event-log consumer and the job workers timed. Prints
 # the figures docs/benchmarks.md records.
 #
-# Environment: BENCH_BIN [target/release/konveyer] BENCH_RULES [1000] BENCH_MOVES [2000]
+# Environment: BENCH_BIN [target/release/konveyer] BENCH_RULES [1000] BENCH_MOVES [1000]
 #   BENCH_PG_URL [postgres://postgres@127.0.0.1:5432]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${BENCH_BIN:-$ROOT/target/release/konveyer}"
 RULES="${BENCH_RULES:-1000}"
-MOVES="${BENCH_MOVES:-2000}"
+MOVES="${BENCH_MOVES:-1000}"
 PG="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 export RUST_LOG=warn
 DATA="$(mktemp -d)"
