@@ -60,7 +60,7 @@ struct ActiveRule {
 /// by a rule does not trigger that rule again unless it says so; an event `depth_limit`
 /// rules deep records a halted run instead. Returns the runs queued.
 pub async fn on_event(
-    db: &impl TransactionTrait,
+    db: &(impl TransactionTrait + ConnectionTrait),
     event: &StoredEvent,
     depth_limit: u8,
     now: DateTime<Utc>,
@@ -73,25 +73,19 @@ pub async fn on_event(
         } => Some(*id),
         _ => None,
     };
-    if event.record.data.changed_deal().is_none() && task_deal.is_none() {
-        return Ok(0);
-    }
-    let txn = db.begin().await?;
     let deal = match (event.record.data.changed_deal(), task_deal) {
         (Some(deal), _) => deal.clone(),
-        (None, Some(id)) => {
-            match crate::deal::service::get_deal(&txn, &Actor::system(), id).await {
-                Ok(view) => crate::event::DealData::from(&view),
-                Err(AppError::NotFound { .. }) => return Ok(0),
-                Err(error) => return Err(error),
-            }
-        }
+        (None, Some(id)) => match crate::deal::service::get_deal(db, &Actor::system(), id).await {
+            Ok(view) => crate::event::DealData::from(&view),
+            Err(AppError::NotFound { .. }) => return Ok(0),
+            Err(error) => return Err(error),
+        },
         (None, None) => return Ok(0),
     };
-    let rules = active_rules(&txn, deal.pipeline_id.0).await?;
-    let mut pipeline: Option<PipelineView> = None;
-    let mut queued = 0;
-    for rule in rules {
+    // Which rules the event starts is read first (on SQLite from a reader): most events
+    // start none, and then the writer is not taken at all.
+    let mut started = Vec::new();
+    for rule in active_rules(db, deal.pipeline_id.0).await? {
         let Ok(definition) = serde_json::from_str::<RuleDefinition>(&rule.definition) else {
             tracing::warn!(
                 rule = rule.id,
@@ -105,6 +99,15 @@ pub async fn on_event(
         if event.rule_id == Some(rule.id) && !rule.retrigger_self {
             continue;
         }
+        started.push((rule, definition));
+    }
+    if started.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.begin().await?;
+    let mut pipeline: Option<PipelineView> = None;
+    let mut queued = 0;
+    for (rule, definition) in started {
         let halted = event.chain_depth >= depth_limit;
         let mut due_at = now;
         let mut wait = (None, None);
