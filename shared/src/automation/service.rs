@@ -108,18 +108,7 @@ pub async fn update_rule(
     edit.current_version = Set(version);
     edit.updated_at = Set(now);
     let row = edit.update(&txn).await?;
-    audit(
-        &txn,
-        actor,
-        AuditAction::AutomationRuleChanged,
-        row.id,
-        &format!(
-            "{before} -> {}",
-            summary(&row.name, row.enabled, row.current_version)
-        ),
-        now,
-    )
-    .await?;
+    audit_change(&txn, actor, &before, &row, now).await?;
     let last = last_runs(&txn).await?.remove(&row.id);
     let view = view(row, input.definition, &pipeline.name, last);
     txn.commit().await?;
@@ -142,18 +131,7 @@ pub async fn set_enabled(
     edit.enabled = Set(enabled);
     edit.updated_at = Set(now);
     let row = edit.update(&txn).await?;
-    audit(
-        &txn,
-        actor,
-        AuditAction::AutomationRuleChanged,
-        row.id,
-        &format!(
-            "{before} -> {}",
-            summary(&row.name, row.enabled, row.current_version)
-        ),
-        now,
-    )
-    .await?;
+    audit_change(&txn, actor, &before, &row, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -376,6 +354,26 @@ fn view(
 
 fn summary(name: &str, enabled: bool, version: i32) -> String {
     format!("{name} v{version} ({})", if enabled { "on" } else { "off" })
+}
+
+/// Records a rule's change as "before -> after" in the audit log.
+async fn audit_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    before: &str,
+    row: &automation_rules::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let after = summary(&row.name, row.enabled, row.current_version);
+    audit(
+        db,
+        actor,
+        AuditAction::AutomationRuleChanged,
+        row.id,
+        &format!("{before} -> {after}"),
+        now,
+    )
+    .await
 }
 
 async fn audit(
